@@ -1,0 +1,26 @@
+//! Runtime configuration, from command-line flags and `PROCUREKIT_*` environment variables.
+
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    /// The address people use to reach the service, for links in invitations.
+    pub public_url: String,
+    /// Cookies are marked Secure when the service is reached over HTTPS.
+    pub secure_cookies: bool,
+    /// Trust `X-Forwarded-For` for the client address (only behind a load balancer).
+    pub trust_proxy: bool,
+}
+
+impl Config {
+    pub fn new(bind: SocketAddr, public_url: Option<String>, trust_proxy: bool) -> Config {
+        let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
+        Config {
+            secure_cookies: public_url.starts_with("https://"),
+            bind,
+            public_url,
+            trust_proxy,
+        }
+    }
+}
