@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::{env, fs};
 
-fn files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -16,7 +16,7 @@ fn files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
             continue;
         }
         if path.is_dir() {
-            files(root, &path, out);
+            files(&path, out);
         } else {
             out.push(path);
         }
@@ -31,7 +31,7 @@ fn main() {
         println!("cargo:rerun-if-changed={dir}");
         let base = root.join(dir);
         let mut list = Vec::new();
-        files(&base, &base, &mut list);
+        files(&base, &mut list);
         list.sort();
         let ty = if text { "&str" } else { "&[u8]" };
         let mac = if text { "include_str" } else { "include_bytes" };

@@ -317,23 +317,20 @@ async fn user(db: &Db, cmd: UserCommand) -> CliResult {
 }
 
 async fn backup(url: &str, file: &str) -> CliResult {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        println!("PostgreSQL is backed up with its own tools. Run:");
+        println!("  pg_dump --format=custom --file={file} '{}'", redact(url));
+        println!("(enter the password when asked, or set PGPASSWORD)");
+        return Ok(());
+    }
     if std::path::Path::new(file).exists() {
         return Err(format!("{file} already exists; choose a new file name").into());
     }
     let db = Db::connect(url).await?;
-    match &db {
-        Db::Sqlite(_) => {
-            // VACUUM INTO writes a consistent, compacted copy from one read transaction while
-            // the service keeps running (SQLite's online backup in one statement).
-            db.execute("VACUUM INTO $1", crate::args![file]).await?;
-            println!("Backed up {} to {file}", redact(url));
-        }
-        Db::Postgres(_) => {
-            println!("PostgreSQL is backed up with its own tools. Run:");
-            println!("  pg_dump --format=custom --file={file} '{}'", redact(url));
-            println!("(enter the password when asked, or set PGPASSWORD)");
-        }
-    }
+    // VACUUM INTO writes a consistent, compacted copy from one read transaction while the
+    // service keeps running: SQLite's online backup in one statement.
+    db.execute("VACUUM INTO $1", crate::args![file]).await?;
+    println!("Backed up {} to {file}", redact(url));
     db.close().await;
     Ok(())
 }

@@ -35,7 +35,7 @@ const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 
 /// An arbitrary constant: the key of the PostgreSQL advisory lock that makes concurrent
 /// instances apply migrations one at a time.
-const PG_MIGRATION_LOCK: i64 = 0x7072_6f63_7572_65;
+const PG_MIGRATION_LOCK: i64 = 0x0070_726f_6375_7265;
 
 pub(super) async fn run(db: &Db) -> DbResult<Vec<&'static str>> {
     let mut applied = Vec::new();

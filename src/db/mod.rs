@@ -409,26 +409,6 @@ pub fn like_pattern(input: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redacts_passwords_in_urls() {
-        assert_eq!(
-            redact("postgres://pk:s3cret@db.local:5432/pk"),
-            "postgres://pk:***@db.local:5432/pk"
-        );
-        assert_eq!(redact("postgres://db.local/pk"), "postgres://db.local/pk");
-        assert_eq!(redact("data/procurekit.db"), "data/procurekit.db");
-    }
-
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-    }
-}
-
 /// Lets a small text-backed type (`Visibility`, `Role`…) be read straight from a column on
 /// either backend, parsed once by its `FromStr`. A value the type rejects is a decode error:
 /// the CHECK constraints mean it can only come from a hand-edited database.
@@ -468,4 +448,24 @@ macro_rules! text_column {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(
+            redact("postgres://pk:s3cret@db.local:5432/pk"),
+            "postgres://pk:***@db.local:5432/pk"
+        );
+        assert_eq!(redact("postgres://db.local/pk"), "postgres://db.local/pk");
+        assert_eq!(redact("data/procurekit.db"), "data/procurekit.db");
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
 }

@@ -45,6 +45,16 @@ pub trait FullTextEngine {
 pub struct Fts5;
 pub struct PgTsvector;
 
+/// The last word as a prefix to match while someone is still typing it. Both engines stem
+/// indexed words ("interoperability" is stored as "interoper"), so a prefix of what was typed
+/// ("interoperab") would miss its own stem; dropping up to three trailing letters (keeping at
+/// least four) lets the prefix reach the stem.
+fn typing_prefix(word: &str) -> String {
+    let n = word.chars().count();
+    let keep = n.saturating_sub(3).max(4).min(n);
+    word.chars().take(keep).collect()
+}
+
 /// Words a person typed: letters and digits only, so no input can be read as FTS syntax.
 fn words(input: &str) -> Vec<String> {
     input
@@ -72,7 +82,8 @@ impl FullTextEngine for Fts5 {
         if words.is_empty() {
             return None;
         }
-        // Every word must match; the last one may be a prefix, so results appear while typing.
+        // Every word must match (FTS5 needs an explicit AND next to a bracketed group); the last
+        // one may be a prefix, so results appear while typing.
         let last = words.len() - 1;
         Some(
             words
@@ -80,13 +91,13 @@ impl FullTextEngine for Fts5 {
                 .enumerate()
                 .map(|(i, w)| {
                     if i == last {
-                        format!("\"{w}\"*")
+                        format!("(\"{w}\" OR \"{}\"*)", typing_prefix(w))
                     } else {
                         format!("\"{w}\"")
                     }
                 })
                 .collect::<Vec<_>>()
-                .join(" "),
+                .join(" AND "),
         )
     }
 
@@ -120,7 +131,7 @@ impl FullTextEngine for PgTsvector {
                 .enumerate()
                 .map(|(i, w)| {
                     if i == last {
-                        format!("{w}:*")
+                        format!("({w} | {}:*)", typing_prefix(w))
                     } else {
                         w.clone()
                     }
@@ -176,7 +187,10 @@ mod tests {
     fn fts5_queries_are_built_from_words_only() {
         assert_eq!(
             Fts5.to_query("data AND api\" OR NEAR(x"),
-            Some("\"data\" \"and\" \"api\" \"or\" \"near\" \"x\"*".into())
+            Some(
+                "\"data\" AND \"and\" AND \"api\" AND \"or\" AND \"near\" AND (\"x\" OR \"x\"*)"
+                    .into()
+            )
         );
         assert_eq!(Fts5.to_query("  -- ** "), None);
     }
@@ -185,8 +199,16 @@ mod tests {
     fn tsquery_is_built_from_words_only() {
         assert_eq!(
             PgTsvector.to_query("joint procure"),
-            Some("joint & procure:*".into())
+            Some("joint & (procure | proc:*)".into())
         );
         assert_eq!(PgTsvector.to_query("!&|:*"), None);
+    }
+
+    #[test]
+    fn typing_prefixes_reach_the_stem() {
+        assert_eq!(typing_prefix("interoperab"), "interope");
+        assert_eq!(typing_prefix("data"), "data");
+        assert_eq!(typing_prefix("api"), "api");
+        assert_eq!(typing_prefix("joint"), "join");
     }
 }

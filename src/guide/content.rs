@@ -680,7 +680,7 @@ one two three four five six seven eight nine ten eleven twelve thirteen fourteen
 ## How should you do it?
 one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty.
 ## Do it with other boroughs
-one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen [link](/guide/nowhere).
+one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty [link](/guide/nowhere).
 ";
 
     #[test]

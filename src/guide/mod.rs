@@ -140,7 +140,7 @@ mod tests {
             template_words(
                 "# Plan for {{ service }}\n{% if x %}Only if x{% endif %} {# note #}end"
             ),
-            "Plan for \nOnly if x end\n"
+            "Plan for\nOnly if x end\n"
         );
     }
 
