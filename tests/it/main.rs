@@ -10,4 +10,5 @@ mod browser;
 mod cli;
 mod guide;
 mod schema;
+mod suppliers;
 mod visibility;
