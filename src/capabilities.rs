@@ -66,11 +66,18 @@ pub struct Live {
 /// The capabilities this build serves.
 pub fn live() -> Vec<Live> {
     use utoipa::OpenApi;
-    vec![Live {
-        id: "guide",
-        routes: || crate::guide::web::routes().merge(crate::guide::api::routes()),
-        openapi: crate::guide::api::GuideApi::openapi,
-    }]
+    vec![
+        Live {
+            id: "guide",
+            routes: || crate::guide::web::routes().merge(crate::guide::api::routes()),
+            openapi: crate::guide::api::GuideApi::openapi,
+        },
+        Live {
+            id: "pipeline",
+            routes: || crate::pipeline::web::routes().merge(crate::pipeline::api::routes()),
+            openapi: crate::pipeline::api::PipelineApi::openapi,
+        },
+    ]
 }
 
 pub fn live_ids() -> Vec<&'static str> {

@@ -27,6 +27,8 @@ pub struct Layout {
 pub const NAV: &[(&str, &str, &str)] = &[
     ("guide", "Guide", "/guide"),
     ("templates", "Templates", "/templates"),
+    ("pipeline", "Pipeline", "/pipeline"),
+    ("opportunities", "Opportunities", "/opportunities"),
     ("problems", "Problems", "/problems"),
     ("search", "Search", "/search"),
 ];
