@@ -43,6 +43,10 @@ struct ServeArgs {
     /// Trust X-Forwarded-For from a load balancer in front of the service.
     #[arg(long, env = "PROCUREKIT_TRUST_PROXY")]
     trust_proxy: bool,
+    /// Mail relay: smtp://[user:password@]host[:port]?from=address. Without it, mail waits in
+    /// the outbox (platform admins can read it).
+    #[arg(long, env = "PROCUREKIT_SMTP_URL")]
+    smtp_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -165,7 +169,10 @@ async fn serve(url: &str, args: ServeArgs, demo: bool) -> CliResult {
     if demo {
         crate::seed::demo(&db).await?;
     }
-    let config = Config::new(args.bind, args.public_url, args.trust_proxy);
+    let mut config = Config::new(args.bind, args.public_url, args.trust_proxy);
+    if let Some(url) = &args.smtp_url {
+        config.smtp = Some(crate::notify::smtp::SmtpConfig::from_url(url)?);
+    }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;

@@ -84,6 +84,14 @@ CREATE TABLE saved_searches (
     created_at INTEGER NOT NULL
 );
 
+-- Opportunities already sent to a saved search's owner, so an alert never repeats one and
+-- never misses one (timestamps alone cannot tell apart two events in the same second).
+CREATE TABLE saved_search_hits (
+    saved_search_id INTEGER NOT NULL REFERENCES saved_searches (id) ON DELETE CASCADE,
+    procurement_id INTEGER NOT NULL REFERENCES procurements (id) ON DELETE CASCADE,
+    PRIMARY KEY (saved_search_id, procurement_id)
+);
+
 -- Two boroughs talking about one procurement: visible to those two organisations only.
 CREATE TABLE collaborations (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

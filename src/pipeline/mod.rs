@@ -2,6 +2,7 @@
 //! checklist drawn from the guide, are published to the London pipeline and the public
 //! opportunities board, carry their notices, and find "who else is buying this".
 
+pub mod alerts;
 pub mod api;
 pub mod board;
 pub mod collaboration;

@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod cli;
 mod guide;
+mod notify;
 mod pipeline;
 mod schema;
 mod suppliers;
