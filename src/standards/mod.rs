@@ -4,6 +4,7 @@
 //! system.
 
 pub mod api;
+pub mod demo;
 pub mod openapi;
 pub mod scorecard;
 pub mod standard;

@@ -102,6 +102,15 @@ pub enum SourceFormat {
     Yaml,
 }
 
+impl SourceFormat {
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceFormat::Json => "JSON",
+            SourceFormat::Yaml => "YAML",
+        }
+    }
+}
+
 /// A parsed OpenAPI 3.x document: a JSON value known to be an object with a supported
 /// `openapi` version.
 #[derive(Debug, Clone)]
@@ -348,6 +357,24 @@ pub enum Severity {
     Warning,
     /// Something missing or wrong.
     Problem,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Info => "Found",
+            Severity::Warning => "Check",
+            Severity::Problem => "Problem",
+        }
+    }
+
+    pub fn tag_class(self) -> &'static str {
+        match self {
+            Severity::Info => "govuk-tag--green",
+            Severity::Warning => "govuk-tag--yellow",
+            Severity::Problem => "govuk-tag--red",
+        }
+    }
 }
 
 /// One observation, at one place in the document.

@@ -33,6 +33,13 @@ impl Mechanical {
     }
 }
 
+/// A check linked to a requirement, and its outcome in the latest uploaded document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct LinkedCheck {
+    pub check: CheckId,
+    pub outcome: Outcome,
+}
+
 /// One requirement's row of the scorecard.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Line {
@@ -44,7 +51,7 @@ pub struct Line {
     pub disputed: usize,
     pub verifications: Vec<Verification>,
     /// The linked checks and their outcomes in the latest uploaded document.
-    pub checks: Vec<(CheckId, Outcome)>,
+    pub checks: Vec<LinkedCheck>,
     pub mechanical: Mechanical,
     /// True when the supplier claims to meet it and the OpenAPI checker found nothing: the
     /// claim deserves a question.
@@ -120,20 +127,25 @@ impl Scorecard {
                 .collect();
             let verified = vs.iter().filter(|v| v.verdict == Verdict::Verified).count();
             let disputed = vs.iter().filter(|v| v.verdict == Verdict::Disputed).count();
-            let checks: Vec<(CheckId, Outcome)> = match report {
+            let checks: Vec<LinkedCheck> = match report {
                 Some(rep) => r
                     .checks
                     .iter()
-                    .filter_map(|c| rep.check(*c).map(|res| (*c, res.outcome)))
-                    .filter(|(_, o)| *o != Outcome::NotApplicable)
+                    .filter_map(|c| {
+                        rep.check(*c).map(|res| LinkedCheck {
+                            check: *c,
+                            outcome: res.outcome,
+                        })
+                    })
+                    .filter(|l| l.outcome != Outcome::NotApplicable)
                     .collect(),
                 None => vec![],
             };
             let mechanical = if checks.is_empty() {
                 Mechanical::None
-            } else if checks.iter().all(|(_, o)| *o == Outcome::Pass) {
+            } else if checks.iter().all(|l| l.outcome == Outcome::Pass) {
                 Mechanical::Supports
-            } else if checks.iter().all(|(_, o)| *o == Outcome::Fail) {
+            } else if checks.iter().all(|l| l.outcome == Outcome::Fail) {
                 Mechanical::Contradicts
             } else {
                 Mechanical::Partial

@@ -119,6 +119,12 @@ pub struct Claim {
     pub updated_at: i64,
 }
 
+impl Claim {
+    pub fn updated(&self) -> String {
+        crate::web::filters::date_time(self.updated_at)
+    }
+}
+
 /// The claims of a product the caller has already found visible (with [`product`]).
 pub async fn claims(db: &Db, product_id: i64) -> DbResult<Vec<Claim>> {
     db.fetch_all(
@@ -224,6 +230,12 @@ pub async fn verifications(
     .await
 }
 
+impl Verification {
+    pub fn updated(&self) -> String {
+        crate::web::filters::date_time(self.updated_at)
+    }
+}
+
 pub struct NewVerification<'a> {
     pub requirement_id: &'a str,
     pub verdict: Verdict,
@@ -268,6 +280,10 @@ pub struct OpenApiUpload {
 }
 
 impl OpenApiUpload {
+    pub fn uploaded(&self) -> String {
+        crate::web::filters::date_time(self.uploaded_at)
+    }
+
     /// The stored report; `None` only if the stored JSON no longer fits the report type.
     pub fn report(&self) -> Option<super::openapi::Report> {
         serde_json::from_str(&self.report_json).ok()

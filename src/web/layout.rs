@@ -29,6 +29,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("templates", "Templates", "/templates"),
     ("problems", "Problems", "/problems"),
     ("search", "Search", "/search"),
+    ("standards", "Standards", "/standards"),
 ];
 
 impl Layout {
