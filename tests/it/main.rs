@@ -10,5 +10,6 @@ mod browser;
 mod cli;
 mod guide;
 mod schema;
+mod standards;
 mod suppliers;
 mod visibility;
