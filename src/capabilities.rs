@@ -77,6 +77,11 @@ pub fn live() -> Vec<Live> {
             routes: || crate::pipeline::web::routes().merge(crate::pipeline::api::routes()),
             openapi: crate::pipeline::api::PipelineApi::openapi,
         },
+        Live {
+            id: "standards",
+            routes: || crate::standards::web::routes().merge(crate::standards::api::routes()),
+            openapi: crate::standards::api::StandardsApi::openapi,
+        },
     ]
 }
 

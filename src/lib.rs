@@ -17,6 +17,7 @@ pub mod money;
 pub mod notify;
 pub mod pipeline;
 pub mod seed;
+pub mod standards;
 pub mod suppliers;
 pub mod visibility;
 pub mod web;

@@ -300,6 +300,7 @@ async fn demo_accounts(db: &Db) -> DbResult<()> {
             Err(e) => tracing::warn!(error = %e, email = a.email, "demo account skipped"),
         }
     }
+    crate::standards::demo::seed(db).await?;
     Ok(())
 }
 

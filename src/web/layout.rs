@@ -31,6 +31,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("opportunities", "Opportunities", "/opportunities"),
     ("problems", "Problems", "/problems"),
     ("search", "Search", "/search"),
+    ("standards", "Standards", "/standards"),
 ];
 
 impl Layout {

@@ -12,5 +12,6 @@ mod guide;
 mod notify;
 mod pipeline;
 mod schema;
+mod standards;
 mod suppliers;
 mod visibility;
