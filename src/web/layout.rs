@@ -28,6 +28,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("guide", "Guide", "/guide"),
     ("templates", "Templates", "/templates"),
     ("problems", "Problems", "/problems"),
+    ("estate", "Estate", "/estate"),
     ("search", "Search", "/search"),
 ];
 
