@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod demo;
 pub mod import;
 pub mod store;
 pub mod web;
