@@ -77,6 +77,16 @@ pub async fn run(db: &Db, args: EstateImportArgs) -> Result<(), Box<dyn std::err
         },
     )
     .await?;
+    if report.imported {
+        accounts::audit(
+            db,
+            None,
+            "estate_import",
+            &format!("{} (command line)", report.summary()),
+            None,
+        )
+        .await?;
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -875,11 +875,22 @@ async fn delete(
     Path(id): Path<i64>,
     CsrfForm(_fields, auth): CsrfForm<Fields>,
 ) -> Result<Response, PageError> {
-    require_editor(&auth, &format!("/estate/systems/{id}"))?;
-    editable(&state, &auth, id).await?;
+    let user = require_editor(&auth, &format!("/estate/systems/{id}"))?;
+    let system = editable(&state, &auth, id).await?;
     if !store::delete(&state.db, &auth.viewer(), id).await? {
         return Err(PageError::NotFound);
     }
+    accounts::audit(
+        &state.db,
+        Some(user),
+        "estate_delete",
+        &format!(
+            "Deleted estate record {id} ({}, {})",
+            system.system_name, system.supplier_name
+        ),
+        Some(&auth.ip),
+    )
+    .await?;
     Ok(Redirect::to("/estate?done=deleted").into_response())
 }
 
@@ -1087,6 +1098,16 @@ async fn import_upload(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    if report.imported {
+        accounts::audit(
+            &state.db,
+            Some(user),
+            "estate_import",
+            &report.summary(),
+            Some(&auth.ip),
+        )
+        .await?;
+    }
     let mut errors = Errors::default();
     if !report.errors.is_empty() {
         errors.add("file", report.summary());

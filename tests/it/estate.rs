@@ -615,6 +615,19 @@ async fn an_estate_csv_imports_whole_and_importing_it_again_adds_no_duplicates(a
     assert_eq!(value, 53_000_000);
     let (_, page) = app.get(&officer, "/estate/import").await;
     assert!(page.contains("Recent imports") && page.contains("camden-estate.csv"));
+    let audited: i64 = app
+        .db
+        .scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'estate_import'",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        audited, 2,
+        "each real import is in the audit log, the check is not"
+    );
 
     // A supplier account cannot import.
     app.supplier_org("test-supplier").await;
