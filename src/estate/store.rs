@@ -758,3 +758,19 @@ pub async fn has_demo_records(db: &Db, org_id: i64) -> DbResult<bool> {
         .unwrap_or(0)
         > 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+
+    #[test]
+    fn shares_are_rounded_half_up_to_one_decimal() {
+        assert_eq!(percent(5, 7), 71.4);
+        assert_eq!(percent(1, 3), 33.3);
+        assert_eq!(percent(2, 3), 66.7);
+        assert_eq!(percent(1, 8), 12.5);
+        assert_eq!(percent(1, 16), 6.3, "6.25 rounds up");
+        assert_eq!(percent(7, 7), 100.0);
+        assert_eq!(percent(0, 0), 0.0, "nothing to share");
+    }
+}
