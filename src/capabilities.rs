@@ -82,6 +82,11 @@ pub fn live() -> Vec<Live> {
             routes: || crate::standards::web::routes().merge(crate::standards::api::routes()),
             openapi: crate::standards::api::StandardsApi::openapi,
         },
+        Live {
+            id: "estate",
+            routes: || crate::estate::web::routes().merge(crate::estate::api::routes()),
+            openapi: crate::estate::api::EstateApi::openapi,
+        },
     ]
 }
 

@@ -60,11 +60,20 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Copy the database to FILE while it is in use (SQLite); prints the pg_dump command for PostgreSQL.
     Backup {
         /// Where to write the copy (must not exist).
         file: String,
     },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A technology estate CSV (procurekit layout) or a council's contracts register.
+    Estate(crate::estate::cli::EstateImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -157,6 +166,14 @@ async fn run(cli: Cli) -> CliResult {
         Command::User(cmd) => {
             let (db, _) = crate::prepare(&url).await?;
             let result = user(&db, cmd).await;
+            db.close().await;
+            result
+        }
+        Command::Import(cmd) => {
+            let (db, _) = crate::prepare(&url).await?;
+            let result = match cmd {
+                ImportCommand::Estate(args) => crate::estate::cli::run(&db, args).await,
+            };
             db.close().await;
             result
         }

@@ -301,6 +301,7 @@ async fn demo_accounts(db: &Db) -> DbResult<()> {
         }
     }
     crate::standards::demo::seed(db).await?;
+    crate::estate::demo::seed(db).await?;
     Ok(())
 }
 

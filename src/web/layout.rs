@@ -30,6 +30,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("pipeline", "Pipeline", "/pipeline"),
     ("opportunities", "Opportunities", "/opportunities"),
     ("problems", "Problems", "/problems"),
+    ("estate", "Estate", "/estate"),
     ("search", "Search", "/search"),
     ("standards", "Standards", "/standards"),
 ];
