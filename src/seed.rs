@@ -169,6 +169,7 @@ pub async fn demo(db: &Db) -> DbResult<()> {
             Err(e) => tracing::warn!(error = %e, email = a.email, "demo account skipped"),
         }
     }
+    crate::joint::store::seed_examples(db).await?;
     Ok(())
 }
 

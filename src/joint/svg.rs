@@ -9,7 +9,7 @@ use super::planner::{Outcome, Plan};
 use crate::web::filters::long_date;
 
 const WIDTH: f64 = 960.0;
-const LEFT: f64 = 250.0;
+const LEFT: f64 = 320.0;
 const RIGHT: f64 = 20.0;
 const TOP: f64 = 40.0;
 const ROW: f64 = 30.0;

@@ -28,6 +28,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("guide", "Guide", "/guide"),
     ("templates", "Templates", "/templates"),
     ("problems", "Problems", "/problems"),
+    ("joint", "Joint", "/joint"),
     ("search", "Search", "/search"),
 ];
 
