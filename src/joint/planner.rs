@@ -760,7 +760,7 @@ fn why_moved(
             .date
             .map(long_date)
             .unwrap_or_else(|| "no feasible date".into());
-        reasons.push(format!("“{}” before it moved to {}", p.name, when));
+        reasons.push(format!("it follows “{}”, which moved to {}", p.name, when));
         // Moving by more than the predecessor did means a meeting was missed on the way.
         if let Some(a) = new.binding_approvals().next()
             && let Outcome::Scheduled { body, meeting, .. } = &a.outcome
@@ -1068,7 +1068,7 @@ mod tests {
         assert!(
             moved[1]
                 .why
-                .contains("“Evaluation complete” before it moved"),
+                .starts_with("It follows “Evaluation complete”, which moved to"),
             "{}",
             moved[1].why
         );

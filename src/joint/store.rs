@@ -195,16 +195,21 @@ async fn load(db: &Db, meta: &ProfileMeta) -> DbResult<GovernanceProfile> {
         org_slug: meta.org_slug.clone(),
         org_name: meta.org_name.clone(),
         bodies,
-        gates: gates
-            .into_iter()
-            .map(|g| GateRule {
-                id: g.id,
-                gate: g.gate,
-                body_id: g.body_id,
-                min_pence: g.min_pence,
-                max_pence: g.max_pence,
-            })
-            .collect(),
+        gates: {
+            // In the order a procurement meets them, then by value.
+            let mut gates = gates;
+            gates.sort_by_key(|g| (g.gate, g.min_pence));
+            gates
+        }
+        .into_iter()
+        .map(|g| GateRule {
+            id: g.id,
+            gate: g.gate,
+            body_id: g.body_id,
+            min_pence: g.min_pence,
+            max_pence: g.max_pence,
+        })
+        .collect(),
         blackouts: blackouts
             .into_iter()
             .map(|b| Blackout {
@@ -456,6 +461,8 @@ pub async fn delete_blackout(db: &Db, org_id: i64, user_id: i64, id: i64) -> DbR
     Ok(n > 0)
 }
 
+const SEED_NOTE: &str = "Added by procurekit demo to show how governance profiles and the timeline planner work. Its bodies, thresholds and calendars are shaped like a London constitution but are made up.";
+
 /// Seeds the example profiles for the demo boroughs that have no profile yet, shared with
 /// London authorities and marked as examples. Idempotent; a borough's own profile is never
 /// overwritten.
@@ -470,7 +477,7 @@ pub async fn seed_examples(db: &Db) -> DbResult<usize> {
             .execute(
                 "INSERT INTO governance_profiles (org_id, visibility, is_example, notes, updated_at, updated_by)
                  VALUES ($1, 'london', TRUE, $2, $3, NULL) ON CONFLICT (org_id) DO NOTHING",
-                args![org.id, super::examples::EXAMPLE_LABEL, now()],
+                args![org.id, SEED_NOTE, now()],
             )
             .await?;
         if inserted == 0 {
