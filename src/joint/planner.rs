@@ -156,6 +156,9 @@ pub struct PlannedMilestone {
     /// The earliest feasible date; `None` when it cannot be scheduled.
     pub date: Option<NaiveDate>,
     pub deadline: Option<NaiveDate>,
+    /// The latest date that still lets this milestone and those after it meet their
+    /// deadlines (`None` when no deadline applies).
+    pub latest: Option<NaiveDate>,
     pub approvals: Vec<Approval>,
     /// On the chain of dates that sets the end of the plan.
     pub critical: bool,
@@ -322,6 +325,7 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
             return Err(PlanError::UnknownSlip(key.clone()));
         }
     }
+    let latest_by_index = latest_dates(&input.milestones, &ord);
     let mut planned: BTreeMap<usize, PlannedMilestone> = BTreeMap::new();
     let mut warnings = Vec::new();
 
@@ -360,6 +364,7 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
                     ready_set_by,
                     date: None,
                     deadline: m.deadline,
+                    latest: latest_by_index.get(&i).and_then(|(l, _)| *l),
                     approvals: Vec::new(),
                     critical: false,
                     explanation: format!("Waits for “{name}”, which cannot be scheduled."),
@@ -527,11 +532,18 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
                 binding.join("; ")
             ));
         }
-        if let (Some(date), Some(deadline)) = (date, m.deadline)
+        let (latest_date, because) = latest_by_index.get(&i).cloned().unwrap_or((None, None));
+        if let (Some(date), Some(deadline)) = (date, latest_date)
             && date > deadline
         {
             problem = Some(deadline_problem(
-                m, &approvals, ready, date, deadline, input,
+                m,
+                &approvals,
+                ready,
+                date,
+                deadline,
+                because.as_deref(),
+                input,
             ));
         }
         planned.insert(
@@ -544,6 +556,7 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
                 ready_set_by,
                 date,
                 deadline: m.deadline,
+                latest: latest_date,
                 approvals,
                 critical: false,
                 explanation,
@@ -556,8 +569,17 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
         .filter_map(|i| planned.remove(&i))
         .collect();
     let critical_partners = mark_critical(&mut milestones);
+    // A milestone late only because the one before it is late is not a problem of its own:
+    // report where the lateness starts.
     let problems = milestones
         .iter()
+        .filter(|m| match &m.ready_set_by {
+            ReadySetBy::Predecessor { key } => milestones
+                .iter()
+                .find(|p| &p.key == key)
+                .is_none_or(|p| p.problem.is_none() || p.date.is_none()),
+            _ => true,
+        })
         .filter_map(|m| m.problem.as_ref().map(|p| format!("{}: {}", m.name, p)))
         .collect();
     warnings.sort();
@@ -579,11 +601,15 @@ fn deadline_problem(
     ready: NaiveDate,
     date: NaiveDate,
     deadline: NaiveDate,
+    because: Option<&str>,
     input: &PlanInput,
 ) -> String {
+    let by = match because {
+        Some(why) => format!("must happen by {} {why}", long_date(deadline)),
+        None => format!("must happen by {}", long_date(deadline)),
+    };
     let mut text = format!(
-        "must happen by {}, but the earliest feasible date is {}",
-        long_date(deadline),
+        "{by}, but the earliest feasible date is {}",
         long_date(date)
     );
     for a in approvals {
@@ -624,12 +650,60 @@ fn deadline_problem(
     text.push('.');
     if m.gate.is_none() {
         text = format!(
-            "must happen by {}, but the milestones before it only allow {}.",
-            long_date(deadline),
+            "{by}, but the milestones before it only allow {}.",
             long_date(date)
         );
     }
     text
+}
+
+/// The last day `d` with `after(period, d) <= limit`: how late a predecessor can be.
+fn latest_before(period: Period, limit: NaiveDate) -> NaiveDate {
+    let mut d = match period.count {
+        super::governance::DayCount::Calendar => limit - Duration::days(i64::from(period.days)),
+        super::governance::DayCount::Working => limit,
+    };
+    // Working days: step back to the last day that still fits (at most a few weeks).
+    while after(period, d) > limit {
+        d -= Duration::days(1);
+    }
+    d
+}
+
+/// For each milestone (by index), the latest date that lets it and everything after it meet
+/// their deadlines, and why, when that comes from a later milestone ("so that “Contract
+/// starts” can happen by 31 December 2027"). A backward pass over durations only: a
+/// necessary bound, which is what explaining a missed deadline needs.
+fn latest_dates(
+    milestones: &[Milestone],
+    ord: &[usize],
+) -> BTreeMap<usize, (Option<NaiveDate>, Option<String>)> {
+    let mut out: BTreeMap<usize, (Option<NaiveDate>, Option<String>)> = BTreeMap::new();
+    for &i in ord.iter().rev() {
+        let m = &milestones[i];
+        let mut best: (Option<NaiveDate>, Option<String>) = (m.deadline, None);
+        for (j, s) in milestones.iter().enumerate() {
+            if !s.depends_on.contains(&m.key) {
+                continue;
+            }
+            let Some((Some(limit), _)) = out.get(&j) else {
+                continue;
+            };
+            let bound = latest_before(s.after, *limit);
+            if best.0.is_none_or(|b| bound < b) {
+                let why = match (s.deadline, out.get(&j).and_then(|(_, w)| w.clone())) {
+                    (Some(dl), _) if dl == *limit => {
+                        format!("so that “{}” can happen by {}", s.name, long_date(dl))
+                    }
+                    (_, Some(w)) => w,
+                    _ => format!("so that “{}” can happen by {}", s.name, long_date(*limit)),
+                };
+                best = (Some(bound), Some(why));
+            }
+        }
+        out.insert(i, best);
+    }
+    out
 }
 
 /// Walks back from the last milestone through whatever set each date, marking the chain,
@@ -1001,6 +1075,43 @@ mod tests {
             "{problem}"
         );
         assert!(!p.is_feasible());
+    }
+
+    // With the contract to start by Friday 31 December 2027: signed by 1 November (60 days
+    // before), awarded by 20 October (8 working days before 1 November). Hackney's decision
+    // must be acted on by then, so its meeting must be by 12 October (5 working days'
+    // call-in: 13, 14, 15, 18, 19 October). Without its 4 October meeting the window from
+    // 24 August (award ready) to 12 October has only 6 September, in its summer recess.
+    #[test]
+    fn a_deadline_at_the_end_is_traced_back_to_the_partner_whose_meeting_is_missing() {
+        let mut milestones = examples::joint_milestones();
+        if let Some(last) = milestones.last_mut() {
+            last.deadline = Some(d("2027-12-31"));
+        }
+        let mut input = PlanInput {
+            start: d("2027-01-04"),
+            milestones,
+            partners: three(),
+            changes: Changes::default(),
+        };
+        let ok = plan(&input).unwrap();
+        assert!(ok.is_feasible(), "{:?}", ok.problems);
+        assert_eq!(ok.milestone("award").unwrap().latest, Some(d("2027-10-20")));
+        assert_eq!(
+            ok.milestone("signed").unwrap().latest,
+            Some(d("2027-11-01"))
+        );
+        input.changes.cancelled.insert(CancelledMeeting {
+            partner: "hackney".into(),
+            body_id: 2,
+            date: d("2027-10-04"),
+        });
+        let late = plan(&input).unwrap();
+        assert_eq!(late.problems.len(), 1, "{:?}", late.problems);
+        assert_eq!(
+            late.problems[0],
+            "Contract awarded: must happen by 20 October 2027 so that “Contract starts” can happen by 31 December 2027, but the earliest feasible date is 9 November 2027: Hackney has no Procurement and Insourcing Committee meeting between 24 August 2027 and 12 October 2027 that it could use (6 September 2027 in the Summer recess blackout; 4 October 2027 cancelled)."
+        );
     }
 
     #[test]

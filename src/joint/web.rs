@@ -1261,6 +1261,8 @@ async fn blackout_delete(
 #[derive(Debug, Clone, Default)]
 pub struct PlannerQuery {
     pub start: Option<NaiveDate>,
+    /// The contract must start by this date (the last milestone's deadline).
+    pub must_start_by: Option<NaiveDate>,
     pub changes: Changes,
     pub errors: Errors,
     /// Typed values of the slip form, kept when it has an error.
@@ -1287,6 +1289,15 @@ impl PlannerQuery {
             match parse_date(f.get("start")) {
                 Ok(d) => q.start = Some(d),
                 Err(e) => q.errors.add("start", format!("The start date: {e}")),
+            }
+        }
+        if !f.get("must_start_by").is_empty() {
+            match parse_date(f.get("must_start_by")) {
+                Ok(d) => q.must_start_by = Some(d),
+                Err(e) => q.errors.add(
+                    "must_start_by",
+                    format!("The date the contract must start by: {e}"),
+                ),
             }
         }
         for c in f.all("cancel") {
@@ -1347,6 +1358,9 @@ impl PlannerQuery {
         without_slip: Option<&str>,
     ) -> String {
         let mut pairs = vec![("start".to_owned(), start.to_string())];
+        if let Some(d) = self.must_start_by {
+            pairs.push(("must_start_by".into(), d.to_string()));
+        }
         for c in &self.changes.cancelled {
             if Some(c) != without_cancel {
                 pairs.push((
@@ -1392,9 +1406,13 @@ pub async fn demo_plan(
             None => missing.push((*slug).to_owned()),
         }
     }
+    let mut milestones = examples::joint_milestones();
+    if let Some(last) = milestones.last_mut() {
+        last.deadline = q.must_start_by;
+    }
     let input = PlanInput {
         start,
-        milestones: examples::joint_milestones(),
+        milestones,
         partners: partners.clone(),
         changes: Changes::default(),
     };
@@ -1446,6 +1464,8 @@ struct PlannerPage {
     query: String,
     hidden: Vec<(String, String)>,
     start_text: String,
+    must_start_by_text: String,
+    has_deadline: bool,
     errors: Errors,
     slip_form: Fields,
     critical_names: Vec<String>,
@@ -1604,6 +1624,8 @@ async fn planner_page(
         query,
         hidden,
         start_text: long_date(start),
+        must_start_by_text: q.must_start_by.map(long_date).unwrap_or_default(),
+        has_deadline: demo.plan.milestones.iter().any(|m| m.latest.is_some()),
         slip_form: q.slip_form.clone(),
         errors,
         critical_names,

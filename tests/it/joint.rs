@@ -232,7 +232,7 @@ async fn an_org_admin_changes_only_their_own_boroughs_profile(app: TestApp) {
         .await;
     assert_eq!(r.status(), 400);
     let text = r.text().await.unwrap();
-    assert!(text.contains("This body approves Contract award"), "{text}");
+    assert!(text.contains("This body approves Procurement strategy and route to market (£5,000,000 and over), Contract award (£500,000 and over). Change or delete those gates first."), "{text}");
 }
 
 async fn a_forged_profile_form_is_refused_and_changes_nothing(app: TestApp) {
@@ -610,6 +610,30 @@ async fn the_planner_moves_the_plan_when_a_meeting_is_cancelled_and_explains_why
     ), "{html}");
     assert!(html.contains("Contract can start 18 January 2028"));
     assert!(html.contains("28 days later"));
+
+    // With the contract due to start by 31 December 2027, the cancellation makes the plan
+    // infeasible, and the page says whose calendar is the problem.
+    let (status, html) = app
+        .get(
+            &officer,
+            &format!(
+                "/joint/planner?start=2027-01-04&must_start_by=31+December+2027&cancel={cancel}"
+            ),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("This plan cannot be met as it stands"));
+    assert!(html.contains(
+        "Hackney has no Procurement and Insourcing Committee meeting between 24 August 2027 and 12 October 2027 that it could use (6 September 2027 in the Summer recess blackout; 4 October 2027 cancelled)"
+    ), "{html}");
+    let (status, html) = app
+        .get(
+            &officer,
+            "/joint/planner?start=2027-01-04&must_start_by=soon",
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("The date the contract must start by: “soon” is not a date we can read"));
 
     // A slip, typed into the form, moves the milestones after it.
     let (status, html) = app
