@@ -249,8 +249,8 @@ async fn touch(db: &Db, org_id: i64, user_id: i64) -> DbResult<()> {
     Ok(())
 }
 
-/// Who can see the profile and the note at its head. Editing a profile makes it the
-/// borough's own: it is no longer marked as an example.
+/// Who can see the profile, the note at its head, and whether it is still marked as an
+/// example (the admin clears the mark once it reflects their real constitution).
 pub async fn update_settings(
     db: &Db,
     org_id: i64,

@@ -1466,6 +1466,8 @@ struct PlannerPage {
     start_text: String,
     must_start_by_text: String,
     has_deadline: bool,
+    /// The same plan without cancellations and slips.
+    reset_query: String,
     errors: Errors,
     slip_form: Fields,
     critical_names: Vec<String>,
@@ -1626,6 +1628,11 @@ async fn planner_page(
         start_text: long_date(start),
         must_start_by_text: q.must_start_by.map(long_date).unwrap_or_default(),
         has_deadline: demo.plan.milestones.iter().any(|m| m.latest.is_some()),
+        reset_query: PlannerQuery {
+            must_start_by: q.must_start_by,
+            ..PlannerQuery::default()
+        }
+        .to_query(start, None, None),
         slip_form: q.slip_form.clone(),
         errors,
         critical_names,
