@@ -1426,6 +1426,31 @@ mod tests {
         }
 
         #[test]
+        fn a_plan_without_problems_meets_every_deadline_and_one_that_misses_says_so(
+            input in input(),
+            offset in 0i64..400,
+        ) {
+            let mut input = input;
+            let deadline = input.start + Duration::days(offset);
+            if let Some(last) = input.milestones.last_mut() {
+                last.deadline = Some(deadline);
+            }
+            let p = plan(&input).unwrap();
+            let late = p.milestones.iter().any(|m| match (m.date, m.latest) {
+                (Some(d), Some(l)) => d > l,
+                _ => false,
+            });
+            prop_assert_eq!(late, p.milestones.iter().any(|m| m.problem.is_some() && m.date.is_some()));
+            if late {
+                prop_assert!(!p.problems.is_empty());
+            }
+            let last = p.milestones.last().unwrap();
+            if let Some(d) = last.date && p.problems.is_empty() {
+                prop_assert!(d <= deadline);
+            }
+        }
+
+        #[test]
         fn adding_a_partner_never_makes_a_milestone_earlier(input in input(), extra in profile("extra".into())) {
             let before = plan(&input).unwrap();
             let mut more = input.clone();
