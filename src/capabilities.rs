@@ -87,6 +87,11 @@ pub fn live() -> Vec<Live> {
             routes: || crate::estate::web::routes().merge(crate::estate::api::routes()),
             openapi: crate::estate::api::EstateApi::openapi,
         },
+        Live {
+            id: "joint",
+            routes: || crate::joint::web::routes().merge(crate::joint::api::routes()),
+            openapi: crate::joint::api::JointApi::openapi,
+        },
     ]
 }
 

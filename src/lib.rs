@@ -14,6 +14,7 @@ pub mod db;
 pub mod estate;
 pub mod guide;
 pub mod jobs;
+pub mod joint;
 pub mod money;
 pub mod notify;
 pub mod pipeline;

@@ -302,6 +302,7 @@ async fn demo_accounts(db: &Db) -> DbResult<()> {
     }
     crate::standards::demo::seed(db).await?;
     crate::estate::demo::seed(db).await?;
+    crate::joint::store::seed_examples(db).await?;
     Ok(())
 }
 

@@ -29,10 +29,11 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("templates", "Templates", "/templates"),
     ("pipeline", "Pipeline", "/pipeline"),
     ("opportunities", "Opportunities", "/opportunities"),
-    ("problems", "Problems", "/problems"),
     ("estate", "Estate", "/estate"),
-    ("search", "Search", "/search"),
+    ("joint", "Joint", "/joint"),
     ("standards", "Standards", "/standards"),
+    ("problems", "Problems", "/problems"),
+    ("search", "Search", "/search"),
 ];
 
 impl Layout {

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod estate;
 mod guide;
+mod joint;
 mod notify;
 mod pipeline;
 mod schema;
