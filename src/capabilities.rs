@@ -89,7 +89,11 @@ pub fn live() -> Vec<Live> {
         },
         Live {
             id: "joint",
-            routes: || crate::joint::web::routes().merge(crate::joint::api::routes()),
+            routes: || {
+                crate::joint::web::routes()
+                    .merge(crate::joint::workspace::routes())
+                    .merge(crate::joint::api::routes())
+            },
             openapi: crate::joint::api::JointApi::openapi,
         },
     ]

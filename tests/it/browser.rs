@@ -438,6 +438,28 @@ async fn the_main_pages_have_no_accessibility_violations() {
     b.type_into("#email", &admin).await;
     b.type_into("#password", PASSWORD).await;
     b.click("form[action='/sign-in'] button").await;
+    // A procurement of the signed-in user's own organisation, to scan the owner's page with
+    // its checklist forms, and a form with errors.
+    let client = app.signed_in(&admin).await;
+    let id = crate::pipeline::create(
+        &app,
+        &client,
+        &[
+            ("title", "Accessible procurement"),
+            ("visibility", "london"),
+        ],
+    )
+    .await;
+    let r = app
+        .post_form(
+            &client,
+            "/procurements/new",
+            "/procurements/new",
+            &[("title", ""), ("cpv", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let procurement = format!("/procurements/{id}");
     for path in [
         "/account",
         "/documents",
@@ -445,6 +467,15 @@ async fn the_main_pages_have_no_accessibility_violations() {
         "/admin/users",
         "/admin/audit",
         "/admin/comments",
+        "/admin/outbox",
+        "/account/notifications",
+        "/procurements/new",
+        "/procurements",
+        "/collaborations",
+        "/saved-searches",
+        "/estate/systems/new",
+        "/estate/import",
+        procurement.as_str(),
     ] {
         b.go(&app.url(path)).await;
         let v = b.axe().await;
@@ -456,10 +487,40 @@ async fn the_main_pages_have_no_accessibility_violations() {
     procurekit::joint::store::seed_examples(&app.db)
         .await
         .unwrap();
+    let hackney: i64 = app
+        .db
+        .scalar(
+            "SELECT id FROM organisations WHERE slug = 'hackney'",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let form = format!("/procurements/{id}/joint");
+    let hackney = hackney.to_string();
+    let r = app
+        .post_form(
+            &client,
+            &form,
+            &form,
+            &[
+                ("lead_share", "1m"),
+                ("partner-1", &hackney),
+                ("share-1", "1m"),
+                ("start-day", "4"),
+                ("start-month", "1"),
+                ("start-year", "2027"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let workspace = crate::helpers::location(&r);
     for path in [
         "/joint",
         "/joint/governance/camden",
         "/joint/planner?start=2027-01-04",
+        "/joint/procurements",
+        workspace.as_str(),
     ] {
         b.go(&app.url(path)).await;
         let v = b.axe().await;

@@ -11,6 +11,7 @@ mod cli;
 mod estate;
 mod guide;
 mod joint;
+mod joint_workspace;
 mod notify;
 mod pipeline;
 mod schema;
