@@ -77,6 +77,11 @@ pub fn live() -> Vec<Live> {
             routes: || crate::pipeline::web::routes().merge(crate::pipeline::api::routes()),
             openapi: crate::pipeline::api::PipelineApi::openapi,
         },
+        Live {
+            id: "contracts",
+            routes: || crate::contracts::web::routes().merge(crate::contracts::api::routes()),
+            openapi: crate::contracts::api::ContractsApi::openapi,
+        },
     ]
 }
 
