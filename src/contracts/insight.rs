@@ -265,6 +265,8 @@ pub struct SupplierEntry {
     pub id: i64,
     pub name: String,
     pub company_number: Option<String>,
+    /// The supplier's own organisation on procurekit: used to decide access, not shown.
+    #[serde(skip)]
     pub org_id: Option<i64>,
 }
 

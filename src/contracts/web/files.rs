@@ -18,9 +18,11 @@ use crate::web::form::{CsrfForm, Errors, Fields};
 use crate::web::layout::Layout;
 use crate::web::{AppState, PageError};
 
-/// The request may carry the file and the form's other fields; anything bigger is refused
-/// while it is read, with the same message as a file just over the limit.
-const UPLOAD_BODY_LIMIT: usize = MAX_BYTES + 256 * 1024;
+/// How much of a request body is read. A file over [`MAX_BYTES`] is still read to the end (and
+/// thrown away as it arrives, never held), so that the browser receives the form again with a
+/// clear message rather than a connection closed mid-upload. Past this cap the request is cut
+/// off, which only a determined client will see.
+const UPLOAD_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -112,17 +114,27 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, PageError> {
         };
         let name = field.name().unwrap_or("").to_owned();
         if name == "file" {
-            let file_name = field.file_name().unwrap_or("").to_owned();
-            match field.bytes().await {
-                Ok(b) => {
-                    u.file_name = file_name;
-                    u.bytes = b.to_vec();
+            u.file_name = field.file_name().unwrap_or("").to_owned();
+            let mut field = field;
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        if !u.too_large && u.bytes.len() + chunk.len() <= MAX_BYTES {
+                            u.bytes.extend_from_slice(&chunk);
+                        } else {
+                            // Over the limit: keep reading to the end, keep nothing.
+                            u.too_large = true;
+                            u.bytes = Vec::new();
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) if is_too_large(&e) => {
+                        u.too_large = true;
+                        u.bytes = Vec::new();
+                        return Ok(u);
+                    }
+                    Err(_) => return Err(unreadable()),
                 }
-                Err(e) if is_too_large(&e) => {
-                    u.too_large = true;
-                    break;
-                }
-                Err(_) => return Err(unreadable()),
             }
         } else {
             let text = match field.text().await {
