@@ -14,6 +14,9 @@
 //!
 //! Only contracts procured under the Act carry these duties; contracts whose procurement
 //! started before 24 February 2025 are recorded as "earlier rules" and are not flagged.
+//! Section 71 came into force on 1 January 2026 (Procurement Act 2023 (Commencement No. 4)
+//! Regulations 2025), so the first 12-month period runs from then at the earliest, and a
+//! contract that ended before then owes no final assessment.
 
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
@@ -30,6 +33,11 @@ pub const KPI_VALUE_THRESHOLD: Pence = Pence(500_000_000);
 pub const MIN_KPIS: usize = 3;
 /// Assessments are due at least once in every period of 12 months (s71(2)).
 pub const ASSESSMENT_MONTHS: u32 = 12;
+
+/// When section 71 came into force (in England; SI 2025/1316).
+pub fn s71_in_force() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default()
+}
 
 /// Something the Act asks of a contract that is not done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -78,6 +86,16 @@ pub struct Duties {
 impl Duties {
     pub fn is_met(&self) -> bool {
         self.problems.is_empty()
+    }
+
+    /// An assessment (periodic or final) is already late.
+    pub fn is_overdue(&self) -> bool {
+        self.problems.iter().any(|p| {
+            matches!(
+                p,
+                DutyProblem::AssessmentOverdue { .. } | DutyProblem::FinalAssessmentDue { .. }
+            )
+        })
     }
 
     pub fn due_text(&self) -> String {
@@ -130,14 +148,14 @@ pub fn duties(
     }
     let ended = c.end_date < today;
     if ended {
-        if !final_published {
+        if !final_published && c.end_date >= s71_in_force() {
             d.problems
                 .push(DutyProblem::FinalAssessmentDue { ended: c.end_date });
             d.next_assessment_due = Some(c.end_date);
         }
         return d;
     }
-    let Some(base) = last_published.or(c.start_date) else {
+    let Some(base) = last_published.or(c.start_date.map(|s| s.max(s71_in_force()))) else {
         return d;
     };
     let due = base
@@ -582,18 +600,33 @@ mod tests {
 
     #[test]
     fn an_assessment_is_due_twelve_months_after_the_start_or_the_last_one() {
-        let c = contract(Some(6_000_000), KpiDuty::Applies);
-        let first_due = d(2026, 4, 1);
-        let before = duties(&c, 3, None, false, d(2026, 4, 1));
+        let mut c = contract(Some(6_000_000), KpiDuty::Applies);
+        c.start_date = Some(d(2026, 4, 1));
+        let first_due = d(2027, 4, 1);
+        let before = duties(&c, 3, None, false, d(2027, 4, 1));
         assert!(before.is_met());
         assert_eq!(before.next_assessment_due, Some(first_due));
         assert_eq!(
-            duties(&c, 3, None, false, d(2026, 4, 2)).problems,
+            duties(&c, 3, None, false, d(2027, 4, 2)).problems,
             vec![DutyProblem::AssessmentOverdue { due: first_due }]
         );
-        let after = duties(&c, 3, Some(d(2026, 3, 15)), false, d(2026, 6, 1));
+        let after = duties(&c, 3, Some(d(2027, 3, 15)), false, d(2027, 6, 1));
         assert!(after.is_met());
-        assert_eq!(after.next_assessment_due, Some(d(2027, 3, 15)));
+        assert_eq!(after.next_assessment_due, Some(d(2028, 3, 15)));
+    }
+
+    #[test]
+    fn the_first_period_starts_no_earlier_than_section_71_itself() {
+        // Started in April 2025: section 71 only applies from 1 January 2026.
+        let c = contract(Some(6_000_000), KpiDuty::Applies);
+        let d1 = duties(&c, 3, None, false, d(2026, 11, 1));
+        assert!(d1.is_met());
+        assert_eq!(d1.next_assessment_due, Some(d(2027, 1, 1)));
+        assert!(!duties(&c, 3, None, false, d(2027, 1, 2)).is_met());
+        // Ended before section 71 came into force: no final assessment is owed.
+        let mut old = contract(Some(6_000_000), KpiDuty::Applies);
+        old.end_date = d(2025, 12, 31);
+        assert!(duties(&old, 3, None, false, d(2026, 6, 1)).is_met());
     }
 
     #[test]

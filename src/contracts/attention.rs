@@ -303,7 +303,9 @@ fn compute(
                 messages: duties.problems.iter().map(|p| p.message()).collect(),
                 problems: duties.problems.clone(),
             });
-        } else if duties.applies
+        }
+        if duties.applies
+            && !duties.is_overdue()
             && let Some(due) = duties.next_assessment_due
             && let Some(left) = within(due)
         {

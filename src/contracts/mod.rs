@@ -185,6 +185,16 @@ impl Frequency {
         };
         format!("{span} ending {}", crate::web::filters::long_date(*end))
     }
+
+    /// The same, to follow other words: "month ending 31 March 2026".
+    pub fn period_phrase(self, end: &NaiveDate) -> String {
+        let text = self.period_text(end);
+        let mut chars = text.chars();
+        match chars.next() {
+            Some(first) => first.to_lowercase().collect::<String>() + chars.as_str(),
+            None => text,
+        }
+    }
 }
 
 text_enum!(

@@ -32,7 +32,7 @@ pub async fn demo(db: &Db) -> DbResult<()> {
     let month_end = |months_back: u32| -> NaiveDate {
         let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
         first
-            .checked_sub_months(Months::new(months_back))
+            .checked_sub_months(Months::new(months_back.saturating_sub(1)))
             .and_then(|d| d.pred_opt())
             .unwrap_or(today)
     };

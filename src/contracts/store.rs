@@ -592,7 +592,7 @@ impl Kpi {
             (Some(v), Some(end)) => format!(
                 "{} ({})",
                 self.with_unit(v),
-                self.frequency.period_text(&end).to_lowercase()
+                self.frequency.period_phrase(&end)
             ),
             _ => "No measurement yet".into(),
         }
@@ -791,7 +791,7 @@ pub async fn add_measurement(
             "Recorded {} for “{}” ({})",
             kpi.with_unit(m.value),
             kpi.name,
-            kpi.frequency.period_text(&m.period_end).to_lowercase()
+            kpi.frequency.period_phrase(&m.period_end)
         ),
     )
     .await?;

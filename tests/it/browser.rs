@@ -445,3 +445,133 @@ async fn the_main_pages_have_no_accessibility_violations() {
     b.quit().await;
     assert!(failures.is_empty(), "axe-core violations:{failures}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contract_pages_have_no_accessibility_violations() {
+    if !enabled() {
+        return;
+    }
+    let app = TestApp::spawn(procurekit::db::Backend::Sqlite)
+        .await
+        .unwrap();
+    // The demo's contracts: KPIs (one off target), a review with a rating, an overdue action.
+    procurekit::seed::demo(&app.db).await.unwrap();
+    let id = |sql: &'static str| {
+        let db = app.db.clone();
+        async move { db.scalar::<i64>(sql, vec![]).await.unwrap().unwrap() }
+    };
+    let cid = id("SELECT c.id FROM contracts c JOIN organisations o ON o.id = c.org_id WHERE o.slug = 'camden'").await;
+    let kid = id("SELECT MIN(k.id) FROM contract_kpis k JOIN contracts c ON c.id = k.contract_id JOIN organisations o ON o.id = c.org_id WHERE o.slug = 'camden'").await;
+    let rid = id("SELECT r.id FROM contract_reviews r JOIN contracts c ON c.id = r.contract_id JOIN organisations o ON o.id = c.org_id WHERE o.slug = 'camden'").await;
+    let sid = id("SELECT supplier_id FROM contracts LIMIT 1").await;
+    let b = Browser::start().await;
+    b.go(&app.url("/sign-in")).await;
+    b.type_into("#email", "officer@camden.example").await;
+    b.type_into("#password", procurekit::seed::DEMO_PASSWORD)
+        .await;
+    b.click("form[action='/sign-in'] button").await;
+
+    // A draft performance assessment, made through the page, for the notice page.
+    b.go(&app.url(&format!("/contracts/{cid}/performance")))
+        .await;
+    b.click("form[action$='/performance'] button[type='submit']")
+        .await;
+    let notice = b.current_url().await;
+    assert!(
+        notice.contains("/performance/"),
+        "assessment drafted: {notice}"
+    );
+
+    let mut failures = String::new();
+    for path in [
+        "/contracts".to_owned(),
+        "/contracts?within=0".to_owned(),
+        "/contracts/new".to_owned(),
+        "/contracts/shared".to_owned(),
+        "/contracts/suppliers".to_owned(),
+        format!("/contracts/suppliers/{sid}"),
+        format!("/contracts/{cid}"),
+        format!("/contracts/{cid}/edit"),
+        format!("/contracts/{cid}/kpis/{kid}"),
+        format!("/contracts/{cid}/kpis/new"),
+        format!("/contracts/{cid}/reviews/{rid}"),
+        format!("/contracts/{cid}/reviews/new"),
+        format!("/contracts/{cid}/actions/new?kind=improvement"),
+        format!("/contracts/{cid}/risks/new"),
+        format!("/contracts/{cid}/extensions/new"),
+        format!("/contracts/{cid}/documents/new"),
+        format!("/contracts/{cid}/performance"),
+        notice.trim_start_matches(&app.url("")).to_owned(),
+    ] {
+        b.go(&app.url(&path)).await;
+        let v = b.axe().await;
+        if !v.is_empty() {
+            failures.push_str(&format!("\n{path}:\n{}", describe(&v)));
+        }
+    }
+    // Forms sent empty come back with their errors: those pages are scanned too.
+    for (page, button) in [
+        (
+            "/contracts/new".to_owned(),
+            "main form button[type='submit']",
+        ),
+        (
+            format!("/contracts/{cid}/kpis/new"),
+            "main form button[type='submit']",
+        ),
+        (
+            format!("/contracts/{cid}/kpis/{kid}"),
+            "form[action$='/measurements'] button[type='submit']",
+        ),
+        (
+            format!("/contracts/{cid}/documents/new"),
+            "main form button[type='submit']",
+        ),
+    ] {
+        b.go(&app.url(&page)).await;
+        b.click(button).await;
+        assert!(
+            b.text(".govuk-error-summary")
+                .await
+                .contains("There is a problem"),
+            "{page}: errors shown"
+        );
+        let v = b.axe().await;
+        if !v.is_empty() {
+            failures.push_str(&format!("\n{page} (with errors):\n{}", describe(&v)));
+        }
+    }
+    // Another borough reads Camden's shared contract; the supplier reads its own ratings.
+    for (email, pages, heading) in [
+        (
+            "officer@hackney.example",
+            vec![format!("/contracts/{cid}"), "/contracts/shared".to_owned()],
+            "Contracts shared by London authorities",
+        ),
+        (
+            "bids@thamesgate.example",
+            vec![
+                format!("/contracts/suppliers/{sid}"),
+                "/contracts/insight".to_owned(),
+            ],
+            "What London authorities say about you",
+        ),
+    ] {
+        b.click("form[action='/sign-out'] button").await;
+        b.go(&app.url("/sign-in")).await;
+        b.type_into("#email", email).await;
+        b.type_into("#password", procurekit::seed::DEMO_PASSWORD)
+            .await;
+        b.click("form[action='/sign-in'] button").await;
+        for path in &pages {
+            b.go(&app.url(path)).await;
+            let v = b.axe().await;
+            if !v.is_empty() {
+                failures.push_str(&format!("\n{path} ({email}):\n{}", describe(&v)));
+            }
+        }
+        assert_eq!(b.text("h1").await, heading, "{email} signed in");
+    }
+    b.quit().await;
+    assert!(failures.is_empty(), "axe-core violations:{failures}");
+}

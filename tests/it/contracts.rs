@@ -574,7 +574,7 @@ async fn a_contract_manager_works_a_contract_through_its_parts(app: TestApp) {
     assert_eq!(r.status(), 303);
     let (_, page) = app.get(&client, &format!("/contracts/{cid}")).await;
     assert!(page.contains("Resident contact centre platform") && page.contains("£950,000"));
-    assert!(page.contains("Shared with London authorities"));
+    assert!(page.contains("Shared with London<"));
     assert!(page.contains("Changed title to"));
 }
 
@@ -601,10 +601,13 @@ async fn contracts_over_five_million_without_three_kpis_or_a_yearly_assessment_a
         &contract_form("Let under the old rules", "£9m").set("kpi_duty", "earlier_rules"),
     )
     .await;
+    // Ended ten days ago (section 71 in force since 1 January 2026): a final assessment is due.
     let year_old = create_contract(
         &app,
         &client,
-        &contract_form("Fourteen months in", "£7,000,000").date("start", days_from_today(-425)),
+        &contract_form("Ended last week", "£7,000,000")
+            .date("start", days_from_today(-500))
+            .date("end", days_from_today(-10)),
     )
     .await;
     for cid in [over, year_old] {
@@ -631,8 +634,8 @@ async fn contracts_over_five_million_without_three_kpis_or_a_yearly_assessment_a
     assert!(f.contains(&(over, "too_few_kpis".into())), "{f:?}");
     assert!(f.contains(&(year_old, "too_few_kpis".into())));
     assert!(
-        f.contains(&(year_old, "assessment_overdue".into())),
-        "no assessment 12 months after the start"
+        f.contains(&(year_old, "final_assessment_due".into())),
+        "no assessment when the contract ended"
     );
     assert!(
         !f.iter().any(|(c, _)| *c == at_five),
@@ -656,14 +659,14 @@ async fn contracts_over_five_million_without_three_kpis_or_a_yearly_assessment_a
     let (_, a) = json(&client, app.url("/api/v1/contracts/attention")).await;
     assert_eq!(
         flagged(&a),
-        vec![(year_old, "assessment_overdue".to_owned())]
+        vec![(year_old, "final_assessment_due".to_owned())]
     );
 
     // The assessment: each KPI rated, suggested from its measurements in the period.
     let (_, perf) = app
         .get(&client, &format!("/contracts/{year_old}/performance"))
         .await;
-    assert!(perf.contains("Performance assessment overdue since"));
+    assert!(perf.contains("without a final published performance assessment"));
     let third: i64 = app
         .db
         .scalar(
@@ -687,8 +690,8 @@ async fn contracts_over_five_million_without_three_kpis_or_a_yearly_assessment_a
         .await
         .unwrap();
     let mut form = F::default()
-        .date("period_start", days_from_today(-425))
-        .date("period_end", days_from_today(-1))
+        .date("period_start", days_from_today(-500))
+        .date("period_end", days_from_today(-10))
         .set("summary", "A steady first year.");
     for (i, (kid,)) in kpis.iter().enumerate() {
         form = form.set(
@@ -729,7 +732,7 @@ async fn contracts_over_five_million_without_three_kpis_or_a_yearly_assessment_a
     assert!(n["statement"].as_str().unwrap().contains(
         "assessment of the supplier's performance against the key performance indicators"
     ));
-    assert_eq!(n["period_end"], days_from_today(-1).to_string());
+    assert_eq!(n["period_end"], days_from_today(-10).to_string());
     let ratings: Vec<(&str, &str)> = n["key_performance_indicators"]
         .as_array()
         .unwrap()
@@ -762,7 +765,7 @@ async fn contracts_over_five_million_without_three_kpis_or_a_yearly_assessment_a
         .await;
     assert!(page.contains("Requires improvement") && page.contains("Two outages in March"));
 
-    // Published: the duty is met, and the next one is due a year on.
+    // Published: the duty is met, and nothing more is due on an ended contract.
     let r = post(
         &app,
         &client,
@@ -777,12 +780,9 @@ async fn contracts_over_five_million_without_three_kpis_or_a_yearly_assessment_a
     assert!(flagged(&a).is_empty(), "{a}");
     let (_, detail) = json(&client, app.url(&format!("/api/v1/contracts/{year_old}"))).await;
     assert_eq!(detail["duties"]["applies"], true);
-    assert_eq!(
-        detail["duties"]["next_assessment_due"],
-        today()
-            .checked_add_months(Months::new(12))
-            .unwrap()
-            .to_string()
+    assert!(
+        detail["duties"]["next_assessment_due"].is_null(),
+        "{detail}"
     );
     let (_, dashboard) = app.get(&client, "/contracts").await;
     assert!(!dashboard.contains("Procurement Act 2023 gaps"));
