@@ -27,7 +27,7 @@ pub enum ContractError {
     /// One source record makes one contract per organisation: here is the one it made.
     #[error("a contract already exists for this record")]
     AlreadyExists(i64),
-    #[error("enter the supplier's name")]
+    #[error("Enter the supplier's name as the contract gives it (a company name, not a redacted or empty one)")]
     NoSupplier,
     #[error("contracts can be shared with London authorities, not published")]
     PublicNotAllowed,
