@@ -96,6 +96,11 @@ pub fn live() -> Vec<Live> {
             },
             openapi: crate::joint::api::JointApi::openapi,
         },
+        Live {
+            id: "contracts",
+            routes: || crate::contracts::web::routes().merge(crate::contracts::api::routes()),
+            openapi: crate::contracts::api::ContractsApi::openapi,
+        },
     ]
 }
 

@@ -382,6 +382,9 @@ struct WorkspacePage {
     signoffs: Vec<SignOff>,
     entries: Vec<Entry>,
     own_org_id: i64,
+    /// After award each partner manages its own contract.
+    awarded: bool,
+    my_contract: Option<i64>,
     errors: Errors,
     form: Fields,
 }
@@ -540,6 +543,15 @@ async fn workspace_page(
                 .map(|p| p.name().to_owned())
         })
         .collect();
+    let awarded = state
+        .db
+        .scalar::<String>(
+            "SELECT status FROM procurements WHERE id = $1",
+            crate::args![j.procurement_id],
+        )
+        .await?
+        .is_some_and(|s| s == "awarded");
+    let my_contract = crate::contracts::store::for_joint(&state.db, user.org_id, j.id).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -548,6 +560,8 @@ async fn workspace_page(
     html(
         status,
         WorkspacePage {
+            awarded,
+            my_contract,
             layout: Layout::new(
                 auth,
                 if errors.is_empty() {

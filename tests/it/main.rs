@@ -8,6 +8,7 @@ mod accounts;
 mod api;
 mod browser;
 mod cli;
+mod contracts;
 mod estate;
 mod guide;
 mod joint;
