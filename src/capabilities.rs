@@ -36,7 +36,7 @@ const ALL: [Capability; 8] = [
     Capability {
         id: "engagement",
         name: "Market engagement and the pitch inbox",
-        href: "/engagement",
+        href: "/market",
     },
     Capability {
         id: "joint",
@@ -76,6 +76,11 @@ pub fn live() -> Vec<Live> {
             id: "pipeline",
             routes: || crate::pipeline::web::routes().merge(crate::pipeline::api::routes()),
             openapi: crate::pipeline::api::PipelineApi::openapi,
+        },
+        Live {
+            id: "engagement",
+            routes: || crate::engagement::web::routes().merge(crate::engagement::api::routes()),
+            openapi: crate::engagement::api::EngagementApi::openapi,
         },
     ]
 }

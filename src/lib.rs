@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod cpv;
 pub mod db;
+pub mod engagement;
 pub mod guide;
 pub mod jobs;
 pub mod money;

@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_suppliers"),
     migration!(8, "0008_pipeline"),
     migration!(9, "0009_notifications"),
+    migration!(10, "0010_engagement"),
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

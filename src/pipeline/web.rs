@@ -488,6 +488,8 @@ struct ShowPage {
     threads: Vec<Collaboration>,
     own_org_id: i64,
     london: Vec<(i64, String)>,
+    /// Market engagement run for this procurement, with any published summary.
+    engagements: Vec<crate::engagement::events::Engagement>,
     errors: Errors,
 }
 
@@ -592,6 +594,8 @@ async fn show_page(
             threads,
             own_org_id: viewer.org_id().unwrap_or(-1),
             london,
+            engagements: crate::engagement::events::for_procurement(&state.db, &viewer, p.id)
+                .await?,
             errors,
             p,
         },
