@@ -317,12 +317,13 @@ pub async fn update(db: &Db, e: &Engagement, i: &EngagementInput) -> Result<(), 
 pub struct Partner {
     pub org_id: i64,
     pub name: String,
+    pub short_name: String,
     pub gss_code: Option<String>,
 }
 
 pub async fn partners(db: &Db, engagement_id: i64) -> DbResult<Vec<Partner>> {
     db.fetch_all(
-        "SELECT o.id AS org_id, o.name, o.gss_code FROM engagement_partners p JOIN organisations o ON o.id = p.org_id
+        "SELECT o.id AS org_id, o.name, o.short_name, o.gss_code FROM engagement_partners p JOIN organisations o ON o.id = p.org_id
          WHERE p.engagement_id = $1 ORDER BY o.short_name",
         args![engagement_id],
     )

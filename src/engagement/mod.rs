@@ -8,6 +8,7 @@
 //! and `events` hold the SQL; `web` and `api` the doors.
 
 pub mod api;
+pub mod demo;
 pub mod events;
 pub mod notice;
 pub mod pitches;

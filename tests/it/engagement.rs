@@ -29,6 +29,7 @@ on_both_databases!(
     a_procurement_keeps_its_market_engagements_published_summary,
     a_market_engagement_form_with_mistakes_explains_each_and_saves_nothing,
     verification_mail_waits_while_the_mail_server_is_down_and_is_delivered_when_it_is_back,
+    the_demo_has_a_pitch_in_two_inboxes_and_an_open_engagement,
 );
 
 // ---- Helpers ----
@@ -2013,4 +2014,45 @@ async fn verification_mail_waits_while_the_mail_server_is_down_and_is_delivered_
         .unwrap()
         .unwrap();
     assert!(active);
+}
+
+async fn the_demo_has_a_pitch_in_two_inboxes_and_an_open_engagement(app: TestApp) {
+    procurekit::seed::demo(&app.db).await.unwrap();
+    procurekit::seed::demo(&app.db).await.unwrap();
+    assert_eq!(
+        scalar_i64(&app, "SELECT COUNT(*) FROM pitches", vec![]).await,
+        1,
+        "seeded once"
+    );
+    let routed: Vec<(String,)> = app
+        .db
+        .fetch_all(
+            "SELECT o.slug FROM pitch_routes r JOIN organisations o ON o.id = r.org_id ORDER BY o.slug",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        routed,
+        vec![("camden".into(),), ("hackney".into(),), ("lambeth".into(),)]
+    );
+    let camden = app.client();
+    let r = app
+        .post_form(
+            &camden,
+            "/sign-in",
+            "/sign-in",
+            &[
+                ("email", "officer@camden.example"),
+                ("password", procurekit::seed::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, inbox) = app.get(&camden, "/pitches").await;
+    assert!(inbox.contains("Repairs reporting that tenants can use at night (demo)"));
+    let (_, list) = app.get(&app.client(), "/engagements").await;
+    assert!(list.contains("Housing management system: supplier day (demo)"));
+    let (_, market) = app.get(&app.client(), "/market").await;
+    assert!(market.contains("Housing management system: supplier day (demo)"));
 }

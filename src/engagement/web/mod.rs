@@ -125,6 +125,11 @@ impl Chosen {
         self.0.iter().any(|c| c == v)
     }
 
+    /// True when any of `c` is ticked: a group inside a collapsed division shows itself.
+    pub fn has_any(&self, c: &[Category]) -> bool {
+        c.iter().any(|c| self.has(c.as_str()))
+    }
+
     pub fn from_categories(c: &[Category]) -> Chosen {
         Chosen(c.iter().map(|c| c.as_str().to_owned()).collect())
     }
