@@ -625,6 +625,117 @@ pub async fn delete_case_study(db: &Db, org_id: i64, id: i64) -> DbResult<bool> 
         > 0)
 }
 
+/// A supplier organisation keeps at most this many people (users and open invitations).
+pub const MAX_PEOPLE: i64 = 25;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InviteError {
+    #[error("Someone already has an account with that email address")]
+    EmailTaken,
+    #[error("That person has already been invited; the invitation lasts a week")]
+    AlreadyInvited,
+    #[error("Your organisation has {0} people and invitations, the most it can have")]
+    Full(i64),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Invites a colleague into the supplier's own organisation (suppliers have no organisation
+/// admin: any of its people may invite). The link is emailed through the outbox in the same
+/// transaction, and is the only way to set the first password.
+pub async fn invite_colleague(
+    db: &Db,
+    inviter: &crate::accounts::User,
+    email: &Email,
+    name: &str,
+    public_url: &str,
+) -> Result<(), InviteError> {
+    let mut tx = db.begin().await?;
+    let t = now();
+    if tx
+        .scalar::<i64>("SELECT id FROM users WHERE email = $1", args![email])
+        .await?
+        .is_some()
+    {
+        return Err(InviteError::EmailTaken);
+    }
+    if tx
+        .scalar::<i64>(
+            "SELECT id FROM invitations WHERE email = $1 AND accepted_at IS NULL AND expires_at > $2",
+            args![email, t],
+        )
+        .await?
+        .is_some()
+    {
+        return Err(InviteError::AlreadyInvited);
+    }
+    let people = tx
+        .scalar::<i64>(
+            "SELECT (SELECT COUNT(*) FROM users WHERE org_id = $1)
+                  + (SELECT COUNT(*) FROM invitations WHERE org_id = $1 AND accepted_at IS NULL AND expires_at > $2)",
+            args![inviter.org_id, t],
+        )
+        .await?
+        .unwrap_or(0);
+    if people >= MAX_PEOPLE {
+        return Err(InviteError::Full(people));
+    }
+    let token = random_token();
+    tx.execute(
+        "INSERT INTO invitations (org_id, email, name, role, token_hash, invited_by, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        args![
+            inviter.org_id,
+            email,
+            name,
+            Role::SupplierUser,
+            token_hash(&token),
+            inviter.id,
+            t,
+            t + crate::accounts::store::INVITATION_SECONDS
+        ],
+    )
+    .await?;
+    notify::queue(
+        &mut tx,
+        &Message {
+            to: Recipient::Address(email.to_string()),
+            kind: "supplier_invitation",
+            subject: format!("{} invited you to procurekit", inviter.name),
+            body: format!(
+                "{} invited you to join {} on procurekit, London's technology procurement toolkit, to pitch to boroughs and take part in market engagement.\n\nSet your password within a week:\n{}/invitations/{token}",
+                inviter.name,
+                inviter.org_name,
+                public_url.trim_end_matches('/')
+            ),
+            essential: true,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Colleague {
+    pub name: String,
+    pub email: String,
+    pub active: bool,
+}
+
+/// The people of a supplier organisation, and those invited who have not yet accepted.
+pub async fn colleagues(db: &Db, org_id: i64) -> DbResult<Vec<Colleague>> {
+    db.fetch_all(
+        "SELECT name, email, active FROM users WHERE org_id = $1
+         UNION ALL
+         SELECT name, email, FALSE AS active FROM invitations
+         WHERE org_id = $1 AND accepted_at IS NULL AND expires_at > $2
+         ORDER BY name",
+        args![org_id, now()],
+    )
+    .await
+}
+
 /// A platform admin's check that the supplier is who it says it is. Tells its people.
 pub async fn mark_verified(db: &Db, admin_user_id: i64, org_id: i64) -> DbResult<bool> {
     let mut tx = db.begin().await?;

@@ -30,6 +30,8 @@ on_both_databases!(
     a_market_engagement_form_with_mistakes_explains_each_and_saves_nothing,
     verification_mail_waits_while_the_mail_server_is_down_and_is_delivered_when_it_is_back,
     the_demo_has_a_pitch_in_two_inboxes_and_an_open_engagement,
+    the_last_place_goes_to_one_supplier_when_two_register_at_once,
+    a_supplier_invites_a_colleague_who_joins_its_organisation,
 );
 
 // ---- Helpers ----
@@ -2055,4 +2057,123 @@ async fn the_demo_has_a_pitch_in_two_inboxes_and_an_open_engagement(app: TestApp
     assert!(list.contains("Housing management system: supplier day (demo)"));
     let (_, market) = app.get(&app.client(), "/market").await;
     assert!(market.contains("Housing management system: supplier day (demo)"));
+}
+
+async fn the_last_place_goes_to_one_supplier_when_two_register_at_once(app: TestApp) {
+    let camden = app
+        .signed_in(&app.user("camden", Role::Officer).await)
+        .await;
+    let id = create_engagement(&app, &camden, &[("capacity", "1")]).await;
+    let page = format!("/engagements/{id}");
+    post_on(
+        &app,
+        &camden,
+        &page,
+        &format!("{page}/questions"),
+        &[("question", "Q")],
+    )
+    .await;
+    post_on(&app, &camden, &page, &format!("{page}/open"), &[]).await;
+    let (a, _) = register_supplier(&app, "Alpha Ltd", "a@alpha.example", None, &["72"]).await;
+    let (b, _) = register_supplier(&app, "Beta Ltd", "b@beta.example", None, &["72"]).await;
+    let (ta, tb) = (app.csrf(&a, &page).await, app.csrf(&b, &page).await);
+    let action = app.url(&format!("{page}/register"));
+    let (ra, rb) = tokio::join!(
+        a.post(&action).form(&[("csrf_token", ta.as_str())]).send(),
+        b.post(&action).form(&[("csrf_token", tb.as_str())]).send(),
+    );
+    let mut statuses = [ra.unwrap().status().as_u16(), rb.unwrap().status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [303, 409], "one place, one registration");
+    assert_eq!(
+        scalar_i64(
+            &app,
+            "SELECT COUNT(*) FROM engagement_registrations",
+            vec![]
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar_i64(&app, "SELECT registered_count FROM engagements", vec![]).await,
+        1
+    );
+}
+
+async fn a_supplier_invites_a_colleague_who_joins_its_organisation(app: TestApp) {
+    let (client, org) =
+        register_supplier(&app, "Growing Ltd", "first@growing.example", None, &["72"]).await;
+    let r = app
+        .post_form(
+            &client,
+            "/market/profile",
+            "/market/profile/colleagues",
+            &[("colleague_name", ""), ("colleague_email", "nope")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Enter their full name") && html.contains("correct format"));
+    let r = app
+        .post_form(
+            &client,
+            "/market/profile",
+            "/market/profile/colleagues",
+            &[
+                ("colleague_name", "Sam Second"),
+                ("colleague_email", "first@growing.example"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Someone already has an account")
+    );
+    let r = app
+        .post_form(
+            &client,
+            "/market/profile",
+            "/market/profile/colleagues",
+            &[
+                ("colleague_name", "Sam Second"),
+                ("colleague_email", "sam@growing.example"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let body: String = app
+        .db
+        .scalar(
+            "SELECT body FROM notifications WHERE kind = 'supplier_invitation' AND to_email = 'sam@growing.example'",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let at = body.find("/invitations/").unwrap();
+    let link = body[at..].split_whitespace().next().unwrap().to_owned();
+    let sam = app.client();
+    let r = app
+        .post_form(
+            &sam,
+            &link,
+            &link,
+            &[("new_password", PASSWORD), ("confirm_password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        scalar_i64(
+            &app,
+            "SELECT org_id FROM users WHERE email = 'sam@growing.example'",
+            vec![]
+        )
+        .await,
+        org
+    );
+    let (_, profile) = app.get(&sam, "/market/profile").await;
+    assert!(profile.contains("Growing Ltd") && profile.contains("first@growing.example"));
 }

@@ -47,6 +47,10 @@ pub fn routes() -> Router<AppState> {
             post(suppliers::delete_product),
         )
         .route(
+            "/market/profile/colleagues",
+            post(suppliers::invite_colleague),
+        )
+        .route(
             "/market/profile/case-studies",
             post(suppliers::add_case_study),
         )

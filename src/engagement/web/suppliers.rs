@@ -84,7 +84,7 @@ fn register_page(
 pub async fn register_form(auth: Auth) -> Result<Response, PageError> {
     if auth.user.is_some() {
         return Err(PageError::BadRequest(
-            "You are signed in. To add someone to your organisation, invite them from the Users page; to register another organisation, sign out first.".into(),
+            "You are signed in. To add a colleague to a supplier organisation, invite them from its profile page; to register another organisation, sign out first.".into(),
         ));
     }
     register_page(
@@ -359,6 +359,8 @@ pub struct ItemValues {
     pub case_title: String,
     pub case_client: String,
     pub case_summary: String,
+    pub colleague_name: String,
+    pub colleague_email: String,
 }
 
 #[derive(Template)]
@@ -370,6 +372,7 @@ struct ProfilePage {
     items: ItemValues,
     products: Vec<Product>,
     case_studies: Vec<CaseStudy>,
+    colleagues: Vec<store::Colleague>,
     certifications: &'static [Certification],
     errors: Errors,
 }
@@ -404,6 +407,7 @@ async fn profile_page(
                 .notice(notice),
             products: store::products(&state.db, user.org_id).await?,
             case_studies: store::case_studies(&state.db, user.org_id).await?,
+            colleagues: store::colleagues(&state.db, user.org_id).await?,
             certifications: Certification::ALL,
             profile,
             v,
@@ -433,6 +437,7 @@ pub async fn profile_form(
         "product" => Some("Product added".to_owned()),
         "case" => Some("Case study added".to_owned()),
         "removed" => Some("Removed".to_owned()),
+        "invited" => Some("Invitation sent. The link in it lasts a week.".to_owned()),
         _ => None,
     };
     profile_page(
@@ -653,6 +658,51 @@ pub async fn delete_case_study(
         return Err(PageError::NotFound);
     }
     Ok(Redirect::to("/market/profile?done=removed#case-studies").into_response())
+}
+
+pub async fn invite_colleague(
+    State(state): State<AppState>,
+    CsrfForm(fields, auth): CsrfForm<Fields>,
+) -> Result<Response, PageError> {
+    let user = require_supplier(&auth, "/market/profile")?.clone();
+    let items = ItemValues {
+        colleague_name: fields.get("colleague_name").into(),
+        colleague_email: fields.get("colleague_email").into(),
+        ..ItemValues::default()
+    };
+    let mut e = Errors::default();
+    if let Err(m) = check_text(&items.colleague_name, "Their full name", true, 100) {
+        e.add("colleague_name", m);
+    }
+    let email = Email::parse(&items.colleague_email)
+        .map_err(|err| e.add("colleague_email", err.to_string()))
+        .ok();
+    if let (Some(email), true) = (email, e.is_empty()) {
+        match store::invite_colleague(
+            &state.db,
+            &user,
+            &email,
+            &items.colleague_name,
+            &state.config.public_url,
+        )
+        .await
+        {
+            Ok(()) => {
+                accounts::audit(
+                    &state.db,
+                    Some(&user),
+                    "user_invited",
+                    &format!("Invited {email} to {}", user.org_name),
+                    Some(&auth.ip),
+                )
+                .await?;
+                return Ok(Redirect::to("/market/profile?done=invited#people").into_response());
+            }
+            Err(store::InviteError::Db(err)) => return Err(err.into()),
+            Err(err) => e.add("colleague_email", err.to_string()),
+        }
+    }
+    profile_page(&state, &auth, None, items, e, None).await
 }
 
 // ---- The directory and a supplier's page ----
