@@ -286,11 +286,13 @@ pub async fn update(db: &Db, e: &Engagement, i: &EngagementInput) -> Result<(), 
     {
         return Err(EngagementError::CapacityBelowRegistered(e.registered_count));
     }
-    db.execute(
+    // The capacity check is repeated in the statement: a registration arriving between the
+    // read above and this write must not leave more suppliers registered than places.
+    let changed = db.execute(
         "UPDATE engagements SET title = $1, description = $2, kind = $3, format = $4, location = $5,
             joining_details = $6, event_date = $7, event_start = $8, event_end = $9, closes_on = $10,
             capacity = $11, procurement_id = $12, category = $13, updated_at = $14
-         WHERE id = $15 AND (capacity IS NULL OR $11 IS NULL OR registered_count <= $11)",
+         WHERE id = $15 AND ($11 IS NULL OR registered_count <= $11)",
         args![
             &i.title,
             &i.description,
@@ -310,6 +312,9 @@ pub async fn update(db: &Db, e: &Engagement, i: &EngagementInput) -> Result<(), 
         ],
     )
     .await?;
+    if changed == 0 {
+        return Err(EngagementError::CapacityBelowRegistered(e.registered_count));
+    }
     Ok(())
 }
 

@@ -510,6 +510,7 @@ impl Browser {
         self.type_into("#email", email).await;
         self.type_into("#password", PASSWORD).await;
         self.click("form[action='/sign-in'] button").await;
+        self.find(".pk-header__who").await;
     }
 
     /// Signs out from a settled page, and waits until the header says so.
@@ -517,6 +518,21 @@ impl Browser {
         self.go(&app.url("/about")).await;
         self.click("form[action='/sign-out'] button").await;
         self.find(".pk-header__account a[href='/sign-in']").await;
+    }
+
+    /// Clicks a submit button and waits until the browser has arrived at a page whose address
+    /// contains `fragment`: a page is only read, or left, once its form has been answered.
+    async fn submit_and_wait(&self, css: &str, fragment: &str) {
+        self.click(css).await;
+        for _ in 0..200 {
+            if self.current_url().await.contains(fragment)
+                && self.js("return document.readyState").await == json!("complete")
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("never reached {fragment}: at {}", self.current_url().await);
     }
 
     async fn scan(&self, what: &str) {
@@ -566,7 +582,7 @@ async fn a_supplier_registers_pitches_and_two_boroughs_triage_it_in_the_browser(
     b.type_into("#password", PASSWORD).await;
     b.type_into("#confirm_password", PASSWORD).await;
     b.click("form[action='/suppliers/register'] button").await;
-    assert_eq!(b.text("h1").await, "Check your email");
+    assert_eq!(b.text(".govuk-panel__title").await, "Check your email");
     let body: String = app
         .db
         .scalar(
@@ -579,8 +595,11 @@ async fn a_supplier_registers_pitches_and_two_boroughs_triage_it_in_the_browser(
     let at = body.find("/suppliers/verify/").unwrap();
     let link = body[at..].split_whitespace().next().unwrap().to_owned();
     b.go(&app.url(&link)).await;
-    b.click("form[action^='/suppliers/verify'] button").await;
-    assert!(b.current_url().await.contains("/market/profile"));
+    b.submit_and_wait(
+        "form[action^='/suppliers/verify'] button",
+        "/market/profile",
+    )
+    .await;
     b.scan("supplier profile").await;
 
     // Pitch.
@@ -610,8 +629,11 @@ async fn a_supplier_registers_pitches_and_two_boroughs_triage_it_in_the_browser(
         "Open REST API for every function, no extra charge",
     )
     .await;
-    b.click("form[action='/pitches/new'] button[type='submit']")
-        .await;
+    b.submit_and_wait(
+        "form[action='/pitches/new'] button[type='submit']",
+        "done=submitted",
+    )
+    .await;
     assert!(
         b.text(".govuk-notification-banner")
             .await
@@ -632,7 +654,8 @@ async fn a_supplier_registers_pitches_and_two_boroughs_triage_it_in_the_browser(
     b.scan("a borough's pitch page").await;
     b.click("#status-shortlisted").await;
     b.type_into("#reason", "Fits our repairs programme").await;
-    b.click("form[action$='/triage'] button").await;
+    b.submit_and_wait("form[action$='/triage'] button", "done=triage")
+        .await;
     assert!(
         b.text(".govuk-notification-banner")
             .await
@@ -640,7 +663,8 @@ async fn a_supplier_registers_pitches_and_two_boroughs_triage_it_in_the_browser(
     );
     b.type_into("#note", "Camden private: check their hosting")
         .await;
-    b.click("form[action$='/notes'] button").await;
+    b.submit_and_wait("form[action$='/notes'] button", "done=note")
+        .await;
     b.sign_out(&app).await;
 
     // Hackney declines it and cannot read Camden's note.
@@ -648,7 +672,8 @@ async fn a_supplier_registers_pitches_and_two_boroughs_triage_it_in_the_browser(
     b.go(&app.url(&pitch_path)).await;
     b.click("#status-declined").await;
     b.type_into("#reason", "Not this year").await;
-    b.click("form[action$='/triage'] button").await;
+    b.submit_and_wait("form[action$='/triage'] button", "done=triage")
+        .await;
     let page = b.text("main").await;
     assert!(!page.contains("Camden private"));
     b.sign_out(&app).await;

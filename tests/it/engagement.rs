@@ -32,6 +32,7 @@ on_both_databases!(
     the_demo_has_a_pitch_in_two_inboxes_and_an_open_engagement,
     the_last_place_goes_to_one_supplier_when_two_register_at_once,
     a_supplier_invites_a_colleague_who_joins_its_organisation,
+    an_engagement_is_edited_by_its_boroughs_and_keeps_its_registrations_within_capacity,
 );
 
 // ---- Helpers ----
@@ -2176,4 +2177,89 @@ async fn a_supplier_invites_a_colleague_who_joins_its_organisation(app: TestApp)
     );
     let (_, profile) = app.get(&sam, "/market/profile").await;
     assert!(profile.contains("Growing Ltd") && profile.contains("first@growing.example"));
+}
+
+async fn an_engagement_is_edited_by_its_boroughs_and_keeps_its_registrations_within_capacity(
+    app: TestApp,
+) {
+    let camden = app
+        .signed_in(&app.user("camden", Role::Officer).await)
+        .await;
+    let id = create_engagement(&app, &camden, &[("capacity", "5")]).await;
+    let page = format!("/engagements/{id}");
+    let hackney_id = scalar_i64(
+        &app,
+        "SELECT id FROM organisations WHERE slug = 'hackney'",
+        vec![],
+    )
+    .await;
+    post_on(
+        &app,
+        &camden,
+        &page,
+        &format!("{page}/partners"),
+        &[("partner", &hackney_id.to_string())],
+    )
+    .await;
+    post_on(
+        &app,
+        &camden,
+        &page,
+        &format!("{page}/questions"),
+        &[("question", "Q")],
+    )
+    .await;
+    post_on(&app, &camden, &page, &format!("{page}/open"), &[]).await;
+    for (name, email) in [("One Ltd", "1@one.example"), ("Two Ltd", "2@two.example")] {
+        let (c, _) = register_supplier(&app, name, email, None, &["72"]).await;
+        let (s, _) = post_on(&app, &c, &page, &format!("{page}/register"), &[]).await;
+        assert_eq!(s, 303);
+    }
+    let edit = format!("{page}/edit");
+    let (_, form) = app.get(&camden, &edit).await;
+    assert!(form.contains("value=\"Repairs reporting: what can the market do?\""));
+    let closes = in_days(30);
+    let base = |capacity: &'static str, title: &'static str| {
+        vec![
+            ("title", title.to_owned()),
+            ("description", "Updated description".to_owned()),
+            ("kind", "rfi".to_owned()),
+            ("format", "online".to_owned()),
+            ("category", "722".to_owned()),
+            ("closes-day", closes.format("%-d").to_string()),
+            ("closes-month", closes.format("%-m").to_string()),
+            ("closes-year", closes.format("%Y").to_string()),
+            ("capacity", capacity.to_owned()),
+        ]
+    };
+    let fields = base("1", "Too small");
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (s, body) = post_on(&app, &camden, &edit, &edit, &refs).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("cannot be lower than the 2 suppliers already registered"));
+    assert!(body.contains("value=\"Too small\""));
+    // A partner borough edits it as the lead would; another borough cannot.
+    let hackney = app
+        .signed_in(&app.user("hackney", Role::Officer).await)
+        .await;
+    let fields = base("3", "Repairs reporting, edited by Hackney");
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (s, _) = post_on(&app, &hackney, &edit, &edit, &refs).await;
+    assert_eq!(s, 303);
+    let lambeth = app
+        .signed_in(&app.user("lambeth", Role::Officer).await)
+        .await;
+    assert_eq!(app.get(&lambeth, &edit).await.0, 403);
+    let (title, capacity): (String, Option<i64>) = app
+        .db
+        .fetch_one(
+            "SELECT title, capacity FROM engagements WHERE id = $1",
+            args![id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (title.as_str(), capacity),
+        ("Repairs reporting, edited by Hackney", Some(3))
+    );
 }
