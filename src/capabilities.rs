@@ -36,7 +36,7 @@ const ALL: [Capability; 8] = [
     Capability {
         id: "engagement",
         name: "Market engagement and the pitch inbox",
-        href: "/engagement",
+        href: "/market",
     },
     Capability {
         id: "joint",
@@ -100,6 +100,11 @@ pub fn live() -> Vec<Live> {
             id: "contracts",
             routes: || crate::contracts::web::routes().merge(crate::contracts::api::routes()),
             openapi: crate::contracts::api::ContractsApi::openapi,
+        },
+        Live {
+            id: "engagement",
+            routes: || crate::engagement::web::routes().merge(crate::engagement::api::routes()),
+            openapi: crate::engagement::api::EngagementApi::openapi,
         },
     ]
 }

@@ -28,6 +28,11 @@ pub async fn tick(state: &AppState) -> DbResult<()> {
         crate::notify::release_job(db, "daily_digest").await?;
         result?;
     }
+    if crate::notify::claim_job(db, "pitch_overdue_report", 7 * 24 * 60 * 60, me).await? {
+        let result = crate::engagement::pitches::overdue_report(db, &state.config.public_url).await;
+        crate::notify::release_job(db, "pitch_overdue_report").await?;
+        result?;
+    }
     if crate::notify::claim_job(db, "purge_sessions", 15 * 60, me).await? {
         let result = crate::accounts::session::purge_expired(db).await;
         crate::notify::release_job(db, "purge_sessions").await?;

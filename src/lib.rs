@@ -12,6 +12,7 @@ pub mod config;
 pub mod contracts;
 pub mod cpv;
 pub mod db;
+pub mod engagement;
 pub mod estate;
 pub mod guide;
 pub mod jobs;

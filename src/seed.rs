@@ -131,7 +131,8 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
 pub async fn demo(db: &Db) -> DbResult<()> {
     demo_accounts(db).await?;
     demo_procurements(db).await?;
-    crate::contracts::seed::demo(db).await
+    crate::contracts::seed::demo(db).await?;
+    crate::engagement::demo::seed(db).await
 }
 
 /// A few planned procurements that overlap, so the pipeline, the board and "who else is buying

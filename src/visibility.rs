@@ -170,6 +170,139 @@ impl Viewer {
         }
     }
 
+    /// Pitches (`pitches`, alias `pitch`): visible to the supplier that sent one and to the
+    /// boroughs it was routed to, and to nobody else — not other boroughs, not the convenor,
+    /// not platform admins. A supplier's pitch is an approach to the boroughs that asked for
+    /// pitches in its categories, not something published.
+    pub fn pitch_scope(&self, pitch: &str, first: usize) -> Scope {
+        match self.org_id() {
+            None => Scope {
+                sql: "1 = 0".into(),
+                args: vec![],
+            },
+            Some(org) => Scope {
+                sql: format!(
+                    "({pitch}.supplier_org_id = ${first} OR EXISTS (SELECT 1 FROM pitch_routes vis_r \
+                     WHERE vis_r.pitch_id = {pitch}.id AND vis_r.org_id = ${first}))"
+                ),
+                args: vec![Arg::from(org)],
+            },
+        }
+    }
+
+    /// One borough's triage of a pitch (`pitch_routes`, alias `route`: its status and the
+    /// reason the supplier sees): visible to that borough; to the supplier that sent the pitch;
+    /// and, when the borough chose to share it London-wide, to the other boroughs the same
+    /// pitch reached ("three boroughs shortlisted this"). Its notes and assignee are narrower:
+    /// [`Viewer::triage_notes_scope`].
+    pub fn triage_scope(&self, route: &str, first: usize) -> Scope {
+        match self.org_id() {
+            None => Scope {
+                sql: "1 = 0".into(),
+                args: vec![],
+            },
+            Some(org) => Scope {
+                sql: format!(
+                    "({route}.org_id = ${first} \
+                     OR EXISTS (SELECT 1 FROM pitches vis_p WHERE vis_p.id = {route}.pitch_id AND vis_p.supplier_org_id = ${first}) \
+                     OR ({route}.shared_london = TRUE AND EXISTS (SELECT 1 FROM pitch_routes vis_o \
+                         WHERE vis_o.pitch_id = {route}.pitch_id AND vis_o.org_id = ${first})))"
+                ),
+                args: vec![Arg::from(org)],
+            },
+        }
+    }
+
+    /// A borough's internal triage notes and assignments (rows reached through a
+    /// `pitch_routes` alias `route`): that borough's own, and nobody else's — not the other
+    /// boroughs, not the supplier, not platform admins.
+    pub fn triage_notes_scope(&self, route: &str, first: usize) -> Scope {
+        self.participant_scope(&[&format!("{route}.org_id")], first)
+    }
+
+    /// Market engagement events (`engagements`, alias `e`): once opened to the market (open,
+    /// completed or cancelled) anyone may read them, since reaching suppliers is their point;
+    /// a draft is visible to its lead borough and its partner boroughs only.
+    pub fn engagement_scope(&self, e: &str, first: usize) -> Scope {
+        match self.org_id() {
+            None => Scope {
+                sql: format!("{e}.status <> 'draft'"),
+                args: vec![],
+            },
+            Some(org) => Scope {
+                sql: format!(
+                    "({e}.status <> 'draft' OR {e}.org_id = ${first} OR EXISTS (SELECT 1 FROM engagement_partners vis_ep \
+                     WHERE vis_ep.engagement_id = {e}.id AND vis_ep.org_id = ${first}))"
+                ),
+                args: vec![Arg::from(org)],
+            },
+        }
+    }
+
+    /// The boroughs running an event (`engagements`, alias `e`): its lead and its partners.
+    /// They alone read suppliers' questionnaire answers, who asked which question, and the
+    /// outcomes they record before publishing a summary.
+    pub fn engagement_runner_scope(&self, e: &str, first: usize) -> Scope {
+        match self.org_id() {
+            None => Scope {
+                sql: "1 = 0".into(),
+                args: vec![],
+            },
+            Some(org) => Scope {
+                sql: format!(
+                    "({e}.org_id = ${first} OR EXISTS (SELECT 1 FROM engagement_partners vis_ep \
+                     WHERE vis_ep.engagement_id = {e}.id AND vis_ep.org_id = ${first}))"
+                ),
+                args: vec![Arg::from(org)],
+            },
+        }
+    }
+
+    /// What an event shares with its participants only (its published questions and
+    /// answers, its joining details): the running boroughs (lead and partners) and the
+    /// suppliers registered for it.
+    pub fn engagement_participant_scope(&self, e: &str, first: usize) -> Scope {
+        match self.org_id() {
+            None => Scope {
+                sql: "1 = 0".into(),
+                args: vec![],
+            },
+            Some(org) => Scope {
+                sql: format!(
+                    "({e}.org_id = ${first} \
+                     OR EXISTS (SELECT 1 FROM engagement_partners vis_ep WHERE vis_ep.engagement_id = {e}.id AND vis_ep.org_id = ${first}) \
+                     OR EXISTS (SELECT 1 FROM engagement_registrations vis_er WHERE vis_er.engagement_id = {e}.id AND vis_er.supplier_org_id = ${first}))"
+                ),
+                args: vec![Arg::from(org)],
+            },
+        }
+    }
+
+    /// The pitch rules in Rust, for records already in memory and to test the SQL against:
+    /// may this viewer see a pitch sent by `supplier_org` and routed to `routed_to`?
+    pub fn can_see_pitch(&self, supplier_org: i64, routed_to: &[i64]) -> bool {
+        self.org_id()
+            .is_some_and(|o| o == supplier_org || routed_to.contains(&o))
+    }
+
+    /// …and one borough's triage of it (status and reason).
+    pub fn can_see_triage(
+        &self,
+        route_org: i64,
+        shared_london: bool,
+        supplier_org: i64,
+        routed_to: &[i64],
+    ) -> bool {
+        self.org_id().is_some_and(|o| {
+            o == route_org || o == supplier_org || (shared_london && routed_to.contains(&o))
+        })
+    }
+
+    /// …and that borough's notes and assignee.
+    pub fn can_see_triage_notes(&self, route_org: i64) -> bool {
+        self.org_id() == Some(route_org)
+    }
+
     /// The predicate for records shared by a group of organisations listed in a membership
     /// table (a joint procurement's partners): visible to members of those organisations only.
     /// `membership` is the table, `group_column` its column naming the group, and
@@ -241,6 +374,58 @@ mod tests {
         for (viewer, expected) in table {
             let got = [Private, London, Public].map(|v| viewer.can_see(owner, v));
             assert_eq!(got, expected, "{viewer:?}");
+        }
+    }
+
+    #[test]
+    fn pitches_triage_and_notes_as_a_matrix() {
+        let (supplier, a, b, c) = (4, 1, 2, 5);
+        let routed = [a, b];
+        let viewers = [
+            (
+                "supplier",
+                Viewer::member(13, supplier, OrgKind::Supplier, Role::SupplierUser),
+            ),
+            (
+                "other supplier",
+                Viewer::member(14, 6, OrgKind::Supplier, Role::SupplierUser),
+            ),
+            (
+                "borough A",
+                Viewer::member(10, a, OrgKind::Borough, Role::Officer),
+            ),
+            (
+                "borough B admin",
+                Viewer::member(11, b, OrgKind::Borough, Role::OrgAdmin),
+            ),
+            (
+                "borough C (not routed)",
+                Viewer::member(15, c, OrgKind::Borough, Role::Officer),
+            ),
+            (
+                "platform admin",
+                Viewer::member(12, 3, OrgKind::Convenor, Role::PlatformAdmin),
+            ),
+            ("anonymous", Viewer::anonymous()),
+        ];
+        // (pitch, A's triage unshared, A's triage shared, A's notes)
+        let expected = [
+            [true, true, true, false],
+            [false, false, false, false],
+            [true, true, true, true],
+            [true, false, true, false],
+            [false, false, false, false],
+            [false, false, false, false],
+            [false, false, false, false],
+        ];
+        for ((who, v), want) in viewers.iter().zip(expected) {
+            let got = [
+                v.can_see_pitch(supplier, &routed),
+                v.can_see_triage(a, false, supplier, &routed),
+                v.can_see_triage(a, true, supplier, &routed),
+                v.can_see_triage_notes(a),
+            ];
+            assert_eq!(got, want, "{who}");
         }
     }
 }

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_standards"),
     migration!(8, "0008_pipeline"),
     migration!(9, "0009_notifications"),
+    migration!(10, "0010_engagement"),
     migration!(11, "0011_contracts"),
     migration!(12, "0012_joint_procurements"),
 ];

@@ -490,6 +490,8 @@ struct ShowPage {
     london: Vec<(i64, String)>,
     /// The joint procurement made from this one, when the viewer is a partner in it.
     joint_id: Option<i64>,
+    /// Market engagement run for this procurement, with any published summary.
+    engagements: Vec<crate::engagement::events::Engagement>,
     errors: Errors,
 }
 
@@ -598,6 +600,8 @@ async fn show_page(
             own_org_id: viewer.org_id().unwrap_or(-1),
             london,
             joint_id,
+            engagements: crate::engagement::events::for_procurement(&state.db, &viewer, p.id)
+                .await?,
             errors,
             p,
         },

@@ -29,6 +29,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("templates", "Templates", "/templates"),
     ("pipeline", "Pipeline", "/pipeline"),
     ("opportunities", "Opportunities", "/opportunities"),
+    ("market", "Market", "/market"),
     ("estate", "Estate", "/estate"),
     ("joint", "Joint", "/joint"),
     ("contracts", "Contracts", "/contracts"),

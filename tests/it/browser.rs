@@ -351,15 +351,24 @@ async fn an_officer_signs_in_reads_searches_fills_a_template_and_comments() {
 
     // Read a stage.
     b.go(&app.url("/guide")).await;
-    b.click("a[href='/guide/sections/strategy']").await;
+    b.submit_and_wait(
+        "a[href='/guide/sections/strategy']",
+        "/guide/sections/strategy",
+    )
+    .await;
     assert_eq!(b.text("h1").await, "Strategy");
-    b.click("a[href='/guide/statement-of-user-needs']").await;
+    b.submit_and_wait(
+        "a[href='/guide/statement-of-user-needs']",
+        "/guide/statement-of-user-needs",
+    )
+    .await;
     assert!(b.title().await.contains("user needs"));
 
     // Search, and follow a result.
     b.go(&app.url("/search")).await;
     b.type_into("#q", "joint procurement").await;
-    b.click("form[role='search'] button").await;
+    b.submit_and_wait("form[role='search'] button", "q=joint")
+        .await;
     assert!(
         b.text("#results")
             .await
@@ -435,6 +444,7 @@ async fn the_main_pages_have_no_accessibility_violations() {
         .await
         .unwrap();
     let admin = app.user("london-convenor", Role::PlatformAdmin).await;
+    let engagement = open_engagement(&app).await;
     let b = Browser::start().await;
     // A control: the scan does find a violation where there is one.
     b.go("data:text/html,<html><body><img src='x.png'><input></body></html>")
@@ -470,9 +480,20 @@ async fn the_main_pages_have_no_accessibility_violations() {
         "/standards/products",
         "/standards/tender",
         "/joint",
+        "/market",
+        "/suppliers/register",
+        "/engagements",
+    ];
+    let engagement_pages = [
+        format!("/engagements/{engagement}"),
+        format!("/engagements/{engagement}/notice"),
     ];
     let mut failures = String::new();
-    for path in public {
+    for path in public
+        .iter()
+        .copied()
+        .chain(engagement_pages.iter().map(String::as_str))
+    {
         b.go(&app.url(path)).await;
         let v = b.axe().await;
         if !v.is_empty() {
@@ -521,6 +542,10 @@ async fn the_main_pages_have_no_accessibility_violations() {
         "/saved-searches",
         "/estate/systems/new",
         "/estate/import",
+        "/market",
+        "/suppliers",
+        "/pitches",
+        "/engagements/new",
         procurement.as_str(),
     ] {
         b.go(&app.url(path)).await;
@@ -710,4 +735,229 @@ async fn the_contract_pages_have_no_accessibility_violations() {
     }
     b.quit().await;
     assert!(failures.is_empty(), "axe-core violations:{failures}");
+}
+
+/// An open market engagement with a question, run by Camden, for the pages to show.
+async fn open_engagement(app: &TestApp) -> i64 {
+    use procurekit::engagement::events::{self, EngagementInput};
+    use procurekit::engagement::{Category, EngagementKind, EventFormat};
+    let email = app.user("camden", Role::Officer).await;
+    let user = procurekit::accounts::store::user_by_email(&app.db, &email)
+        .await
+        .unwrap()
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let id = events::create(
+        &app.db,
+        &user,
+        &EngagementInput {
+            title: "Repairs reporting: supplier day".into(),
+            description: "What can the market do for tenants reporting repairs?".into(),
+            kind: EngagementKind::SupplierDay,
+            format: EventFormat::Hybrid,
+            location: "5 Pancras Square, London N1C 4AG".into(),
+            joining_details: "https://meet.example/repairs".into(),
+            event_date: Some(today + chrono::Duration::days(20)),
+            event_start: Some("10:00".into()),
+            event_end: Some("12:00".into()),
+            closes_on: today + chrono::Duration::days(14),
+            capacity: Some(30),
+            procurement_id: None,
+            category: Category::parse("722").unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    events::add_question(&app.db, id, "How do tenants report a repair at night?", "")
+        .await
+        .unwrap();
+    let e = events::get(&app.db, &user.viewer(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    events::open(&app.db, &e, "http://localhost").await.unwrap();
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supplier_registers_pitches_and_two_boroughs_triage_it_in_the_browser() {
+    if !enabled() {
+        return;
+    }
+    let app = TestApp::spawn(procurekit::db::Backend::Sqlite)
+        .await
+        .unwrap();
+    for (slug, cat) in [("camden", "72"), ("hackney", "722")] {
+        let admin = app.signed_in(&app.user(slug, Role::OrgAdmin).await).await;
+        let r = app
+            .post_form(
+                &admin,
+                "/market/settings",
+                "/market/settings",
+                &[("categories", cat), ("target_days", "15")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    let camden = app.user("camden", Role::Officer).await;
+    let hackney = app.user("hackney", Role::Officer).await;
+    let b = Browser::start().await;
+
+    // Register, with a mistake first.
+    b.go(&app.url("/suppliers/register")).await;
+    b.click("form[action='/suppliers/register'] button").await;
+    assert!(
+        b.text(".govuk-error-summary")
+            .await
+            .contains("Enter your organisation")
+    );
+    b.scan("registration form with errors").await;
+    b.type_into("#name", "Browser Repairs Ltd").await;
+    b.type_into("#company_number", "06543210").await;
+    b.click("#categories-72").await;
+    b.type_into("#contact_name", "Robin Shaw").await;
+    b.type_into("#email", "robin@browser-repairs.example").await;
+    b.type_into("#password", PASSWORD).await;
+    b.type_into("#confirm_password", PASSWORD).await;
+    b.click("form[action='/suppliers/register'] button").await;
+    assert_eq!(b.text(".govuk-panel__title").await, "Check your email");
+    let body: String = app
+        .db
+        .scalar(
+            "SELECT body FROM notifications WHERE kind = 'supplier_email_verification'",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let at = body.find("/suppliers/verify/").unwrap();
+    let link = body[at..].split_whitespace().next().unwrap().to_owned();
+    b.go(&app.url(&link)).await;
+    b.submit_and_wait(
+        "form[action^='/suppliers/verify'] button",
+        "/market/profile",
+    )
+    .await;
+    b.scan("supplier profile").await;
+
+    // Pitch.
+    b.go(&app.url("/pitches/new")).await;
+    b.scan("pitch form").await;
+    b.type_into("#title", "Night-time repairs reporting").await;
+    b.type_into(
+        "#problem",
+        "Tenants cannot report repairs at night, so damage spreads.",
+    )
+    .await;
+    b.type_into("#audience", "Tenants and the repairs team")
+        .await;
+    b.type_into(
+        "#product",
+        "A web app that takes reports with photos at any hour",
+    )
+    .await;
+    b.type_into(
+        "#evidence",
+        "Two housing associations, one year, fewer repeat visits",
+    )
+    .await;
+    b.click("#pricing_model-subscription").await;
+    b.type_into(
+        "#data_api",
+        "Open REST API for every function, no extra charge",
+    )
+    .await;
+    b.submit_and_wait(
+        "form[action='/pitches/new'] button[type='submit']",
+        "done=submitted",
+    )
+    .await;
+    assert!(
+        b.text(".govuk-notification-banner")
+            .await
+            .contains("reached 2 boroughs")
+    );
+    let pitch_url = b.current_url().await;
+    let pitch_path = pitch_url[pitch_url.find("/pitches/").unwrap()..]
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    b.scan("the supplier's pitch page").await;
+    b.sign_out(&app).await;
+
+    // Camden shortlists it, with a private note.
+    b.sign_in_as(&app, &camden).await;
+    b.go(&app.url(&pitch_path)).await;
+    b.scan("a borough's pitch page").await;
+    b.click("#status-shortlisted").await;
+    b.type_into("#reason", "Fits our repairs programme").await;
+    b.submit_and_wait("form[action$='/triage'] button", "done=triage")
+        .await;
+    assert!(
+        b.text(".govuk-notification-banner")
+            .await
+            .contains("Triage saved")
+    );
+    b.type_into("#note", "Camden private: check their hosting")
+        .await;
+    b.submit_and_wait("form[action$='/notes'] button", "done=note")
+        .await;
+    b.sign_out(&app).await;
+
+    // Hackney declines it and cannot read Camden's note.
+    b.sign_in_as(&app, &hackney).await;
+    b.go(&app.url(&pitch_path)).await;
+    b.click("#status-declined").await;
+    b.type_into("#reason", "Not this year").await;
+    b.submit_and_wait("form[action$='/triage'] button", "done=triage")
+        .await;
+    let page = b.text("main").await;
+    assert!(!page.contains("Camden private"));
+    b.sign_out(&app).await;
+
+    // The supplier sees both.
+    b.sign_in_as(&app, "robin@browser-repairs.example").await;
+    b.go(&app.url(&pitch_path)).await;
+    let page = b.text("main").await;
+    assert!(page.contains("Fits our repairs programme") && page.contains("Not this year"));
+    assert!(!page.contains("Camden private"));
+    b.quit().await;
+}
+
+impl Browser {
+    async fn sign_in_as(&self, app: &TestApp, email: &str) {
+        self.go(&app.url("/sign-in")).await;
+        self.type_into("#email", email).await;
+        self.type_into("#password", PASSWORD).await;
+        self.click("form[action='/sign-in'] button").await;
+        self.find(".pk-header__who").await;
+    }
+
+    /// Signs out from a settled page, and waits until the header says so.
+    async fn sign_out(&self, app: &TestApp) {
+        self.go(&app.url("/about")).await;
+        self.click("form[action='/sign-out'] button").await;
+        self.find(".pk-header__account a[href='/sign-in']").await;
+    }
+
+    /// Clicks a submit button and waits until the browser has arrived at a page whose address
+    /// contains `fragment`: a page is only read, or left, once its form has been answered.
+    async fn submit_and_wait(&self, css: &str, fragment: &str) {
+        self.click(css).await;
+        for _ in 0..200 {
+            if self.current_url().await.contains(fragment)
+                && self.js("return document.readyState").await == json!("complete")
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("never reached {fragment}: at {}", self.current_url().await);
+    }
+
+    async fn scan(&self, what: &str) {
+        let v = self.axe().await;
+        assert!(v.is_empty(), "{what}:\n{}", describe(&v));
+    }
 }

@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod cli;
 mod contracts;
+mod engagement;
 mod estate;
 mod guide;
 mod joint;
