@@ -66,11 +66,19 @@ pub struct Live {
 /// The capabilities this build serves.
 pub fn live() -> Vec<Live> {
     use utoipa::OpenApi;
-    vec![Live {
-        id: "guide",
-        routes: || crate::guide::web::routes().merge(crate::guide::api::routes()),
-        openapi: crate::guide::api::GuideApi::openapi,
-    }]
+    vec![
+        Live {
+            id: "guide",
+            routes: || crate::guide::web::routes().merge(crate::guide::api::routes()),
+            openapi: crate::guide::api::GuideApi::openapi,
+        },
+        // OCDS import and export; part of "pipeline" once that capability is live.
+        Live {
+            id: "ocds",
+            routes: || crate::ocds::web::routes().merge(crate::ocds::api::routes()),
+            openapi: crate::ocds::api::OcdsApi::openapi,
+        },
+    ]
 }
 
 pub fn live_ids() -> Vec<&'static str> {

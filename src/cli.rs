@@ -2,6 +2,7 @@
 
 use std::io::Read;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -60,6 +61,49 @@ enum Command {
     Backup {
         /// Where to write the copy (must not exist).
         file: String,
+    },
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export data as files.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// OCDS 1.1 release or record packages (Contracts Finder, Find a Tender). Nothing is
+    /// imported if any file is not a valid package, unless --skip-invalid is given.
+    Ocds {
+        /// Package files, or folders of .json files.
+        #[arg(required = true, value_name = "FILE|DIR")]
+        paths: Vec<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Import the valid packages and list the invalid ones as skipped.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Every public release as one OCDS 1.1 release package.
+    Ocds {
+        /// Only releases dated on or after this date (2020-01-31) or date-time.
+        #[arg(long)]
+        since: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The service's public address, for the package's links.
+        #[arg(
+            long,
+            env = "PROCUREKIT_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
     },
 }
 
@@ -157,6 +201,28 @@ async fn run(cli: Cli) -> CliResult {
             result
         }
         Command::Backup { file } => backup(&url, &file).await,
+        Command::Import(ImportCommand::Ocds {
+            paths,
+            json,
+            skip_invalid,
+        }) => {
+            let (db, _) = crate::prepare(&url).await?;
+            let result = crate::ocds::cli::import_ocds(&db, &paths, json, skip_invalid).await;
+            db.close().await;
+            result
+        }
+        Command::Export(ExportCommand::Ocds {
+            since,
+            out,
+            public_url,
+        }) => {
+            let (db, _) = crate::prepare(&url).await?;
+            let result =
+                crate::ocds::cli::export_ocds(&db, since.as_deref(), out.as_deref(), &public_url)
+                    .await;
+            db.close().await;
+            result
+        }
     }
 }
 

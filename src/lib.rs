@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod guide;
+pub mod ocds;
 pub mod seed;
 pub mod suppliers;
 pub mod visibility;

@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod cli;
 mod guide;
+mod ocds;
 mod schema;
 mod suppliers;
 mod visibility;
