@@ -84,3 +84,13 @@ CREATE TABLE ocds_record_suppliers (
     PRIMARY KEY (record_id, supplier_id)
 );
 CREATE INDEX ocds_record_suppliers_supplier ON ocds_record_suppliers (supplier_id);
+
+-- One row that every import updates first, inside its transaction: on PostgreSQL the row lock
+-- makes imports from several instances run one after another (each compiles records from every
+-- committed release of a process, so two at once could each miss the other's releases); on
+-- SQLite the transaction's write lock already does.
+CREATE TABLE ocds_import_lock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_import_at BIGINT NOT NULL
+);
+INSERT INTO ocds_import_lock (id, last_import_at) VALUES (1, 0);

@@ -222,6 +222,12 @@ pub async fn import(
     }
 
     let mut tx = db.begin().await?;
+    // Imports run one at a time across instances (see the ocds_import_lock table).
+    tx.execute(
+        "UPDATE ocds_import_lock SET last_import_at = $1 WHERE id = 1",
+        args![crate::db::now()],
+    )
+    .await?;
     let mut run = Run::default();
     for (ocid, process) in &processes {
         import_process(&mut tx, &mut report, &mut run, ocid, process).await?;

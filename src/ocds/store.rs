@@ -29,57 +29,54 @@ pub struct NewRelease<'a> {
 
 /// Stores a release unless the same release (same ocid and id, same content) is there.
 /// A publisher re-issuing a release id with different content is taken at its word: the
-/// newer content replaces the older.
+/// newer content replaces the older. The insert goes first and yields on conflict, so two
+/// imports of the same file at once (two instances on one PostgreSQL) cannot collide.
 pub async fn upsert_release(tx: &mut Tx, r: &NewRelease<'_>) -> DbResult<Stored> {
-    let existing = tx
-        .scalar::<String>(
-            "SELECT content_hash FROM ocds_releases WHERE ocid = $1 AND release_id = $2",
-            args![r.ocid, r.release_id],
+    let inserted = tx
+        .execute(
+            "INSERT INTO ocds_releases (ocid, release_id, release_at, release_date, tags, release_json,
+             content_hash, package_uri, imported_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+             ON CONFLICT (ocid, release_id) DO NOTHING",
+            args![
+                r.ocid,
+                r.release_id,
+                r.release_at,
+                r.release_date,
+                r.tags,
+                r.json,
+                r.hash,
+                r.package_uri,
+                now()
+            ],
         )
         .await?;
-    match existing {
-        Some(h) if h == r.hash => Ok(Stored::Unchanged),
-        Some(_) => {
-            tx.execute(
-                "UPDATE ocds_releases SET release_at = $3, release_date = $4, tags = $5, release_json = $6,
-                 content_hash = $7, package_uri = $8, updated_at = $9
-                 WHERE ocid = $1 AND release_id = $2",
-                args![
-                    r.ocid,
-                    r.release_id,
-                    r.release_at,
-                    r.release_date,
-                    r.tags,
-                    r.json,
-                    r.hash,
-                    r.package_uri,
-                    now()
-                ],
-            )
-            .await?;
-            Ok(Stored::Changed)
-        }
-        None => {
-            tx.execute(
-                "INSERT INTO ocds_releases (ocid, release_id, release_at, release_date, tags, release_json,
-                 content_hash, package_uri, imported_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-                args![
-                    r.ocid,
-                    r.release_id,
-                    r.release_at,
-                    r.release_date,
-                    r.tags,
-                    r.json,
-                    r.hash,
-                    r.package_uri,
-                    now()
-                ],
-            )
-            .await?;
-            Ok(Stored::New)
-        }
+    if inserted == 1 {
+        return Ok(Stored::New);
     }
+    let changed = tx
+        .execute(
+            "UPDATE ocds_releases SET release_at = $3, release_date = $4, tags = $5, release_json = $6,
+             content_hash = $7, package_uri = $8, updated_at = $9
+             WHERE ocid = $1 AND release_id = $2 AND content_hash <> $7",
+            args![
+                r.ocid,
+                r.release_id,
+                r.release_at,
+                r.release_date,
+                r.tags,
+                r.json,
+                r.hash,
+                r.package_uri,
+                now()
+            ],
+        )
+        .await?;
+    Ok(if changed == 1 {
+        Stored::Changed
+    } else {
+        Stored::Unchanged
+    })
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -140,7 +137,8 @@ pub struct NewRecord<'a> {
     pub source_uri: Option<&'a str>,
 }
 
-/// Inserts or replaces a record's compiled release and summary; returns its id.
+/// Inserts or replaces a record's compiled release and summary; returns its id. A record
+/// another import created meanwhile is replaced rather than duplicated.
 pub async fn save_record(tx: &mut Tx, r: &NewRecord<'_>, existing: Option<i64>) -> DbResult<i64> {
     let values = args![
         r.ocid,
@@ -195,7 +193,21 @@ pub async fn save_record(tx: &mut Tx, r: &NewRecord<'_>, existing: Option<i64>) 
                  tender_deadline, award_date, contract_start, contract_end, first_published_at,
                  last_release_at, search_text, source_uri, imported_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                 $19, $20, $21, $22, $23, $24, $25, $25) RETURNING id",
+                 $19, $20, $21, $22, $23, $24, $25, $25)
+                 ON CONFLICT (ocid) DO UPDATE SET compiled_release = excluded.compiled_release,
+                 compiled_from = excluded.compiled_from, content_hash = excluded.content_hash,
+                 title = excluded.title, description = excluded.description, buyer_name = excluded.buyer_name,
+                 buyer_org_id = excluded.buyer_org_id, buyer_council_code = excluded.buyer_council_code,
+                 buyer_gss_code = excluded.buyer_gss_code, tender_status = excluded.tender_status,
+                 outcome = excluded.outcome, procurement_method = excluded.procurement_method,
+                 procurement_method_details = excluded.procurement_method_details,
+                 tender_value_pence = excluded.tender_value_pence, awarded_value_pence = excluded.awarded_value_pence,
+                 tender_deadline = excluded.tender_deadline, award_date = excluded.award_date,
+                 contract_start = excluded.contract_start, contract_end = excluded.contract_end,
+                 first_published_at = excluded.first_published_at, last_release_at = excluded.last_release_at,
+                 search_text = excluded.search_text, source_uri = excluded.source_uri,
+                 updated_at = excluded.updated_at
+                 RETURNING id",
                 values,
             )
             .await?

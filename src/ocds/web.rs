@@ -323,13 +323,16 @@ async fn upload_page(
     } else {
         "Error: Import OCDS notices"
     };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let notice = report.as_ref().map(|r| {
         format!(
-            "Imported {} release{} into {} notice{}",
-            r.releases.read,
-            if r.releases.read == 1 { "" } else { "s" },
-            r.records.compiled,
-            if r.records.compiled == 1 { "" } else { "s" },
+            "Read {} ({} new) of {} ({} new, {} updated)",
+            plural(r.releases.read, "release", "releases"),
+            r.releases.new,
+            plural(r.records.compiled, "notice", "notices"),
+            r.records.new,
+            r.records.updated,
         )
     });
     render(

@@ -24,6 +24,7 @@ on_both_databases!(
     a_faulty_package_is_refused_with_its_json_path_and_nothing_is_written,
     skipping_faulty_packages_imports_the_rest_and_lists_the_faulty_ones,
     releases_of_one_process_imported_at_different_times_merge_into_one_record,
+    two_imports_at_once_of_the_same_process_lose_nothing,
     the_worked_example_compiles_exactly_as_its_publisher_compiled_it,
     everything_published_validates_against_the_ocds_1_1_5_schema,
     the_release_feed_pages_and_filters_by_since,
@@ -324,6 +325,26 @@ async fn releases_of_one_process_imported_at_different_times_merge_into_one_reco
     assert_eq!(compiled["tag"], json!(["compiled"]));
     assert_eq!(compiled["tender"]["status"], "complete");
     assert_eq!(compiled["parties"].as_array().unwrap().len(), 2);
+    // The publisher corrects the tender notice under the same release id: the correction wins.
+    let mut corrected = fts_tender();
+    corrected["tender"]["title"] = json!("Housing management and repairs system");
+    let third = import::import(
+        &app.db,
+        vec![find_a_tender_package(corrected)],
+        Options::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((third.releases.changed, third.records.updated), (1, 1));
+    let rec = procurekit::ocds::store::by_ocid(&app.db, "ocds-h6vhtk-0aaa01")
+        .await
+        .unwrap()
+        .unwrap();
+    // The award release is later, but says nothing of the title: the corrected one stands.
+    assert_eq!(rec.notice.title, "Housing management and repairs system");
+    assert_eq!(rec.notice.outcome, Outcome::Awarded);
+    assert_eq!(count(&app, "ocds_releases").await, 2);
+
     let supplier = app
         .db
         .scalar::<String>(
@@ -333,6 +354,32 @@ async fn releases_of_one_process_imported_at_different_times_merge_into_one_reco
         .await
         .unwrap();
     assert_eq!(supplier.as_deref(), Some("02929383"));
+}
+
+async fn two_imports_at_once_of_the_same_process_lose_nothing(app: TestApp) {
+    // As two instances behind a load balancer would: each import compiles the record from
+    // every release it can see, so they must not overlap.
+    let (a, b) = tokio::join!(
+        import::import(
+            &app.db,
+            vec![find_a_tender_package(fts_tender())],
+            Options::default()
+        ),
+        import::import(
+            &app.db,
+            vec![find_a_tender_package(fts_award())],
+            Options::default()
+        ),
+    );
+    a.unwrap();
+    b.unwrap();
+    let rec = procurekit::ocds::store::by_ocid(&app.db, "ocds-h6vhtk-0aaa01")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.notice.title, "Housing management system");
+    assert_eq!(rec.notice.outcome, Outcome::Awarded);
+    assert_eq!(count(&app, "ocds_records").await, 1);
 }
 
 async fn the_worked_example_compiles_exactly_as_its_publisher_compiled_it(app: TestApp) {
@@ -585,6 +632,23 @@ async fn the_release_feed_pages_and_filters_by_since(app: TestApp) {
         "no release twice"
     );
 
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/ocds/releases",
+        "/api/v1/ocds/records/{ocid}",
+        "/api/v1/ocds/similar",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} is in the OpenAPI document"
+        );
+    }
+
     for bad in [
         "since=last%20tuesday",
         "after=nonsense",
@@ -820,7 +884,7 @@ async fn platform_admins_upload_packages_and_see_the_report(app: TestApp) {
     assert_eq!(r.status().as_u16(), 200);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("Imported 7 releases into 2 notices"),
+        html.contains("Read 7 releases (7 new) of 2 notices (2 new, 0 updated)"),
         "{html}"
     );
     assert!(html.contains("What was imported"));
