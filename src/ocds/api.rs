@@ -10,10 +10,12 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
+use super::Outcome;
 use super::cpv::CpvPrefix;
 use super::export::{self, Cursor, Publisher};
 use super::similar::{self, PastProcurement, SimilarQuery};
 use super::store;
+use super::web::{ListQuery, PER_PAGE, parse_filter};
 use crate::web::{ApiError, AppState};
 
 /// The shape of an OCDS 1.1 release package (the releases themselves follow the OCDS release
@@ -251,10 +253,100 @@ pub async fn similar(
     ))
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct NoticeSummary {
+    pub ocid: String,
+    pub title: String,
+    pub buyer_name: String,
+    /// The London authority that bought, when the buyer is one.
+    pub buyer_organisation: Option<String>,
+    pub outcome: Outcome,
+    pub tender_value_pence: Option<i64>,
+    pub awarded_value_pence: Option<i64>,
+    pub contract_start: Option<chrono::NaiveDate>,
+    pub contract_end: Option<chrono::NaiveDate>,
+    /// Date-time of the latest release.
+    pub last_release_date: String,
+    /// CPV codes with check digits.
+    pub cpv_codes: Vec<String>,
+    /// Who won it, as the notice names them.
+    pub suppliers: Vec<String>,
+    pub url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoticeList {
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub notices: Vec<NoticeSummary>,
+}
+
+/// Imported notices, filtered like the `/notices` page, 25 a page.
+#[utoipa::path(get, path = "/api/v1/ocds/notices", tag = "ocds", params(ListQuery),
+    responses((status = 200, body = NoticeList), (status = 400, body = crate::web::error::Problem)))]
+pub async fn notices(
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<NoticeList>, ApiError> {
+    let boroughs =
+        crate::accounts::store::organisations(&state.db, Some(crate::accounts::OrgKind::Borough))
+            .await?;
+    let (filter, errors) = parse_filter(&query, &boroughs);
+    if let Some(e) = errors.iter().next() {
+        return Err(ApiError::BadRequest(format!("{}: {}", e.field, e.message)));
+    }
+    let page = match query.page.trim() {
+        "" => 1,
+        p => p
+            .parse::<i64>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| ApiError::BadRequest("page must be a whole number from 1".into()))?,
+    };
+    let (rows, total) = store::search(&state.db, &filter, (page - 1) * PER_PAGE, PER_PAGE).await?;
+    let ids: Vec<i64> = rows.iter().map(|n| n.id).collect();
+    let cpv = store::cpv_of(&state.db, &ids).await?;
+    let suppliers = store::suppliers_of(&state.db, &ids).await?;
+    Ok(Json(NoticeList {
+        total,
+        page,
+        pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+        notices: rows
+            .into_iter()
+            .map(|n| NoticeSummary {
+                cpv_codes: cpv
+                    .iter()
+                    .filter(|c| c.record_id == n.id)
+                    .map(|c| c.full_code.clone())
+                    .collect(),
+                suppliers: suppliers
+                    .iter()
+                    .filter(|s| s.record_id == n.id)
+                    .map(|s| s.name.clone())
+                    .collect(),
+                url: format!("/notices/{}", n.ocid),
+                last_release_date: chrono::DateTime::from_timestamp(n.last_release_at, 0)
+                    .map(export::date_time)
+                    .unwrap_or_default(),
+                ocid: n.ocid,
+                title: n.title,
+                buyer_name: n.buyer_name,
+                buyer_organisation: n.buyer_org_name,
+                outcome: n.outcome,
+                tender_value_pence: n.tender_value_pence,
+                awarded_value_pence: n.awarded_value_pence,
+                contract_start: n.contract_start,
+                contract_end: n.contract_end,
+            })
+            .collect(),
+    }))
+}
+
 #[derive(OpenApi)]
 #[openapi(
-    paths(releases, record, similar),
-    components(schemas(ReleasePackage, RecordPackage, PastProcurement)),
+    paths(notices, releases, record, similar),
+    components(schemas(ReleasePackage, RecordPackage, PastProcurement, NoticeList, NoticeSummary)),
     tags((name = "ocds", description = "Open Contracting Data Standard: notices imported from Contracts Finder and Find a Tender, published as OCDS 1.1"))
 )]
 pub struct OcdsApi;
@@ -264,4 +356,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/ocds/releases", get(releases))
         .route("/api/v1/ocds/records/{ocid}", get(record))
         .route("/api/v1/ocds/similar", get(similar))
+        .route("/api/v1/ocds/notices", get(notices))
 }

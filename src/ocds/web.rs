@@ -15,7 +15,6 @@ use super::similar::{self, PastProcurement, SimilarQuery};
 use super::store::{
     self, BuyerFilter, Notice, NoticeCpv, NoticeDetail, NoticeFilter, NoticeSupplier, Sort,
 };
-use super::text::paragraphs;
 use super::{Outcome, Pence};
 use crate::accounts::{OrgKind, Organisation, Role, store as accounts};
 use crate::web::auth::Auth;
@@ -27,7 +26,7 @@ use crate::web::{AppState, PageError};
 /// few megabytes.
 pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
 
-const PER_PAGE: i64 = 25;
+pub const PER_PAGE: i64 = 25;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -47,21 +46,27 @@ fn render(status: StatusCode, t: impl Template) -> Result<Response, PageError> {
 
 // ---- The list ----
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 pub struct ListQuery {
+    /// Words that must all appear in the title, description, buyer or a supplier's name.
     #[serde(default)]
-    q: String,
+    pub q: String,
+    /// A CPV code or its first digits: `72`, `72212000-4`.
     #[serde(default)]
-    cpv: String,
-    /// "", "london" or a London authority's slug.
+    pub cpv: String,
+    /// Empty for any buyer, `london` for any London authority, or a London authority's slug
+    /// (`camden`).
     #[serde(default)]
-    buyer: String,
+    pub buyer: String,
+    /// planned, open, closed, awarded, contracted, cancelled, unsuccessful or unknown.
     #[serde(default)]
-    outcome: String,
+    pub outcome: String,
+    /// Empty for newest first, `oldest`, or `value` (highest first).
     #[serde(default)]
-    sort: String,
+    pub sort: String,
+    /// Page number, from 1; 25 notices a page.
     #[serde(default)]
-    page: String,
+    pub page: String,
 }
 
 pub struct NoticeCard {
@@ -107,12 +112,9 @@ impl ListPage {
     }
 }
 
-async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(query): Query<ListQuery>,
-) -> Result<Response, PageError> {
-    let boroughs = accounts::organisations(&state.db, Some(OrgKind::Borough)).await?;
+/// The filters of a notice search as typed, checked. Shared by the page and the API; the
+/// errors name the field and say what to do.
+pub fn parse_filter(query: &ListQuery, boroughs: &[Organisation]) -> (NoticeFilter, Errors) {
     let mut errors = Errors::default();
     let mut filter = NoticeFilter {
         words: query
@@ -154,9 +156,27 @@ async fn list(
         "value" => Sort::HighestValue,
         _ => Sort::Newest,
     };
-    let page = query.page.parse::<i64>().unwrap_or(1).max(1);
-    let (notices, total) =
+    (filter, errors)
+}
+
+async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let boroughs = accounts::organisations(&state.db, Some(OrgKind::Borough)).await?;
+    let (filter, errors) = parse_filter(&query, &boroughs);
+    let mut page = query.page.parse::<i64>().unwrap_or(1).max(1);
+    let (mut notices, total) =
         store::search(&state.db, &filter, (page - 1) * PER_PAGE, PER_PAGE).await?;
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    if page > pages {
+        // A page number from an old link, past the end of today's results: show the last.
+        page = pages;
+        notices = store::search(&state.db, &filter, (page - 1) * PER_PAGE, PER_PAGE)
+            .await?
+            .0;
+    }
     let cards = cards(&state, notices).await?;
     let (stored, stored_london) = store::counts(&state.db).await?;
     let status = if errors.is_empty() {
@@ -180,7 +200,7 @@ async fn list(
             cards,
             total,
             page,
-            pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+            pages,
             stored,
             stored_london,
         },
@@ -281,7 +301,13 @@ async fn notice(
             layout: Layout::new(&auth, d.notice.title.clone())
                 .crumb("Home", "/")
                 .crumb("Past procurement notices", "/notices"),
-            description: paragraphs(&d.description),
+            // Stored decoded, one blank line between paragraphs: split, not decoded again.
+            description: d
+                .description
+                .split("\n\n")
+                .filter(|p| !p.trim().is_empty())
+                .map(str::to_owned)
+                .collect(),
             d,
             cpv,
             suppliers,

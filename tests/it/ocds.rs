@@ -639,6 +639,7 @@ async fn the_release_feed_pages_and_filters_by_since(app: TestApp) {
         .await
         .unwrap();
     for path in [
+        "/api/v1/ocds/notices",
         "/api/v1/ocds/releases",
         "/api/v1/ocds/records/{ocid}",
         "/api/v1/ocds/similar",
@@ -815,6 +816,10 @@ async fn the_notice_list_filters_and_explains_a_bad_cpv_code(app: TestApp) {
     assert!(html.contains("100 notices"));
     assert!(html.contains("Page 1 of 4"));
 
+    let (_, html) = app.get(&c, "/notices?page=99").await;
+    assert!(html.contains("Page 4 of 4"), "past the end: the last page");
+    assert!(html.contains("rel=\"prev\""));
+
     let (_, html) = app.get(&c, "/notices?buyer=croydon").await;
     assert!(html.contains("2 notices"));
     assert!(html.contains("Community Fund: Outcomes Programme"));
@@ -831,6 +836,28 @@ async fn the_notice_list_filters_and_explains_a_bad_cpv_code(app: TestApp) {
     assert!(html.contains("3 notices"));
     assert!(html.contains("L&#38;Q Construction"), "{html}");
     assert!(!html.contains("amp;amp;") && !html.contains("&#38;amp;"));
+
+    // The same search over the API.
+    let api: Value = reqwest::get(app.url("/api/v1/ocds/notices?buyer=croydon&sort=value"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["total"], 2);
+    assert_eq!(api["notices"][0]["buyer_organisation"], "Croydon");
+    assert_eq!(api["notices"][0]["cpv_codes"], json!(["98133100-5"]));
+    let r = reqwest::get(app.url("/api/v1/ocds/notices?cpv=IT"))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let problem: Value = r.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("cpv: Enter a CPV code")
+    );
 
     let (status, html) = app.get(&c, "/notices?cpv=IT%20stuff&buyer=croydon").await;
     assert_eq!(status, 422);
