@@ -2,7 +2,6 @@
 
 use std::io::Read;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -44,6 +43,10 @@ struct ServeArgs {
     /// Trust X-Forwarded-For from a load balancer in front of the service.
     #[arg(long, env = "PROCUREKIT_TRUST_PROXY")]
     trust_proxy: bool,
+    /// Mail relay: smtp://[user:password@]host[:port]?from=address. Without it, mail waits in
+    /// the outbox (platform admins can read it).
+    #[arg(long, env = "PROCUREKIT_SMTP_URL")]
+    smtp_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -57,14 +60,14 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Copy the database to FILE while it is in use (SQLite); prints the pg_dump command for PostgreSQL.
     Backup {
         /// Where to write the copy (must not exist).
         file: String,
     },
-    /// Import data from files.
-    #[command(subcommand)]
-    Import(ImportCommand),
     /// Export data as files.
     #[command(subcommand)]
     Export(ExportCommand),
@@ -72,39 +75,17 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ImportCommand {
+    /// A technology estate CSV (procurekit layout) or a council's contracts register.
+    Estate(crate::estate::cli::EstateImportArgs),
     /// OCDS 1.1 release or record packages (Contracts Finder, Find a Tender). Nothing is
     /// imported if any file is not a valid package, unless --skip-invalid is given.
-    Ocds {
-        /// Package files, or folders of .json files.
-        #[arg(required = true, value_name = "FILE|DIR")]
-        paths: Vec<PathBuf>,
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
-        /// Import the valid packages and list the invalid ones as skipped.
-        #[arg(long)]
-        skip_invalid: bool,
-    },
+    Ocds(crate::ocds::cli::OcdsImportArgs),
 }
 
 #[derive(Subcommand)]
 enum ExportCommand {
     /// Every public release as one OCDS 1.1 release package.
-    Ocds {
-        /// Only releases dated on or after this date (2020-01-31) or date-time.
-        #[arg(long)]
-        since: Option<String>,
-        /// Write to this file instead of standard output.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// The service's public address, for the package's links.
-        #[arg(
-            long,
-            env = "PROCUREKIT_PUBLIC_URL",
-            default_value = "http://127.0.0.1:8080"
-        )]
-        public_url: String,
-    },
+    Ocds(crate::ocds::cli::OcdsExportArgs),
 }
 
 #[derive(Subcommand)]
@@ -200,26 +181,19 @@ async fn run(cli: Cli) -> CliResult {
             db.close().await;
             result
         }
-        Command::Backup { file } => backup(&url, &file).await,
-        Command::Import(ImportCommand::Ocds {
-            paths,
-            json,
-            skip_invalid,
-        }) => {
+        Command::Import(cmd) => {
             let (db, _) = crate::prepare(&url).await?;
-            let result = crate::ocds::cli::import_ocds(&db, &paths, json, skip_invalid).await;
+            let result = match cmd {
+                ImportCommand::Estate(args) => crate::estate::cli::run(&db, args).await,
+                ImportCommand::Ocds(args) => crate::ocds::cli::import(&db, args).await,
+            };
             db.close().await;
             result
         }
-        Command::Export(ExportCommand::Ocds {
-            since,
-            out,
-            public_url,
-        }) => {
+        Command::Backup { file } => backup(&url, &file).await,
+        Command::Export(ExportCommand::Ocds(args)) => {
             let (db, _) = crate::prepare(&url).await?;
-            let result =
-                crate::ocds::cli::export_ocds(&db, since.as_deref(), out.as_deref(), &public_url)
-                    .await;
+            let result = crate::ocds::cli::export(&db, args).await;
             db.close().await;
             result
         }
@@ -231,7 +205,10 @@ async fn serve(url: &str, args: ServeArgs, demo: bool) -> CliResult {
     if demo {
         crate::seed::demo(&db).await?;
     }
-    let config = Config::new(args.bind, args.public_url, args.trust_proxy);
+    let mut config = Config::new(args.bind, args.public_url, args.trust_proxy);
+    if let Some(url) = &args.smtp_url {
+        config.smtp = Some(crate::notify::smtp::SmtpConfig::from_url(url)?);
+    }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;

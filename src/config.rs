@@ -11,16 +11,27 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Trust `X-Forwarded-For` for the client address (only behind a load balancer).
     pub trust_proxy: bool,
+    /// Where mail goes; without it, messages wait in the outbox.
+    pub smtp: Option<crate::notify::smtp::SmtpConfig>,
+    /// This instance's name in job and outbox claims.
+    pub instance: String,
+    /// How often background jobs run; `None` turns them off (tests drive them by hand).
+    pub jobs_every: Option<std::time::Duration>,
 }
 
 impl Config {
     pub fn new(bind: SocketAddr, public_url: Option<String>, trust_proxy: bool) -> Config {
         let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
+        let mut id = [0u8; 4];
+        rand::fill(&mut id);
         Config {
             secure_cookies: public_url.starts_with("https://"),
             bind,
             public_url,
             trust_proxy,
+            smtp: None,
+            instance: format!("instance-{}", crate::accounts::session::hex(&id)),
+            jobs_every: Some(std::time::Duration::from_secs(5)),
         }
     }
 }

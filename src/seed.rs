@@ -129,6 +129,137 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
 
 /// Adds the demo suppliers and accounts. Idempotent: accounts that exist are left alone.
 pub async fn demo(db: &Db) -> DbResult<()> {
+    demo_accounts(db).await?;
+    demo_procurements(db).await
+}
+
+/// A few planned procurements that overlap, so the pipeline, the board and "who else is buying
+/// this?" have something to show. Only added to a database that has no procurements.
+async fn demo_procurements(db: &Db) -> DbResult<()> {
+    use crate::pipeline::Procedure;
+    use crate::pipeline::store::{ProcurementInput, create};
+    use crate::visibility::Visibility;
+    if db
+        .scalar::<i64>("SELECT COUNT(*) FROM procurements", vec![])
+        .await?
+        .unwrap_or(0)
+        > 0
+    {
+        return Ok(());
+    }
+    let content = match crate::guide::Content::embedded() {
+        Ok(c) => c,
+        Err(_) => return Ok(()),
+    };
+    struct Plan {
+        email: &'static str,
+        title: &'static str,
+        need: &'static str,
+        cpv: &'static str,
+        pence: i64,
+        tender: (i32, u32),
+        incumbent: &'static str,
+        visibility: Visibility,
+        sme: bool,
+    }
+    let plans = [
+        Plan {
+            email: "officer@camden.example",
+            title: "Housing management system (demo)",
+            need: "Replace the housing management system that runs repairs, rents and tenancies, with residents able to self-serve.",
+            cpv: "48000000",
+            pence: 250_000_000,
+            tender: (2027, 4),
+            incumbent: "Incumbent housing system supplier (demo)",
+            visibility: Visibility::London,
+            sme: false,
+        },
+        Plan {
+            email: "officer@hackney.example",
+            title: "Housing management system replacement (demo)",
+            need: "A modern, API-first housing management system; the current contract ends in 2028.",
+            cpv: "48000000",
+            pence: 310_000_000,
+            tender: (2027, 6),
+            incumbent: "Incumbent housing system supplier (demo)",
+            visibility: Visibility::London,
+            sme: false,
+        },
+        Plan {
+            email: "officer@lambeth.example",
+            title: "Resident contact centre telephony (demo)",
+            need: "Cloud telephony and web chat for the resident contact centre.",
+            cpv: "64210000",
+            pence: 60_000_000,
+            tender: (2027, 2),
+            incumbent: "",
+            visibility: Visibility::Public,
+            sme: true,
+        },
+        Plan {
+            email: "officer@camden.example",
+            title: "Data platform for adult social care (demo)",
+            need: "A shared data platform joining adult social care and health data, with open APIs.",
+            cpv: "72300000",
+            pence: 90_000_000,
+            tender: (2027, 9),
+            incumbent: "",
+            visibility: Visibility::Public,
+            sme: true,
+        },
+        Plan {
+            email: "officer@hackney.example",
+            title: "Adult social care case management (demo)",
+            need: "Case management for adult social care, replacing a system at end of life.",
+            cpv: "48000000",
+            pence: 180_000_000,
+            tender: (2028, 1),
+            incumbent: "",
+            visibility: Visibility::Public,
+            sme: false,
+        },
+        Plan {
+            email: "officer@lambeth.example",
+            title: "Digital accessibility audit (demo)",
+            need: "Audit of 40 public websites and apps against WCAG 2.2 AA.",
+            cpv: "72000000",
+            pence: 4_500_000,
+            tender: (2026, 12),
+            incumbent: "",
+            visibility: Visibility::Public,
+            sme: true,
+        },
+    ];
+    for plan in plans {
+        let (Some(user), Ok(cpv)) = (
+            store::user_by_email(db, plan.email).await?,
+            crate::cpv::CpvCode::parse(plan.cpv),
+        ) else {
+            continue;
+        };
+        let tender = chrono::NaiveDate::from_ymd_opt(plan.tender.0, plan.tender.1, 1);
+        let input = ProcurementInput {
+            title: plan.title.into(),
+            need: plan.need.into(),
+            cpv,
+            value: Some(crate::money::Pence(plan.pence)),
+            incumbent: plan.incumbent.into(),
+            incumbent_end_date: None,
+            owner_user_id: Some(user.id),
+            team: "Digital (demo)".into(),
+            procedure: Procedure::NotDecided,
+            expected_tender_date: tender,
+            expected_start_date: tender.and_then(|t| t.checked_add_months(chrono::Months::new(9))),
+            contract_months: Some(60),
+            sme_suitable: plan.sme,
+            visibility: plan.visibility,
+        };
+        create(db, &content, &user, &input).await?;
+    }
+    Ok(())
+}
+
+async fn demo_accounts(db: &Db) -> DbResult<()> {
     store::ensure_organisation(
         db,
         &NewOrganisation {
@@ -169,6 +300,9 @@ pub async fn demo(db: &Db) -> DbResult<()> {
             Err(e) => tracing::warn!(error = %e, email = a.email, "demo account skipped"),
         }
     }
+    crate::standards::demo::seed(db).await?;
+    crate::estate::demo::seed(db).await?;
+    crate::joint::store::seed_examples(db).await?;
     Ok(())
 }
 

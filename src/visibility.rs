@@ -154,6 +154,22 @@ impl Viewer {
         }
     }
 
+    /// The predicate for records that belong to a conversation between organisations (a
+    /// collaboration between two boroughs): visible to members of the organisations named in
+    /// `org_columns` and to nobody else — not other boroughs, not platform admins.
+    pub fn participant_scope(&self, org_columns: &[&str], first: usize) -> Scope {
+        match self.org_id() {
+            None => Scope {
+                sql: "1 = 0".into(),
+                args: vec![],
+            },
+            Some(org) => Scope {
+                sql: format!("${first} IN ({})", org_columns.join(", ")),
+                args: vec![Arg::from(org)],
+            },
+        }
+    }
+
     /// The same rule in Rust, for records already in memory (and to test the SQL against).
     pub fn can_see(&self, owner_org_id: i64, visibility: Visibility) -> bool {
         match visibility {

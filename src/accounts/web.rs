@@ -275,6 +275,7 @@ async fn account(
             "Your password has been changed. You have been signed out everywhere else.".to_owned(),
         ),
         "revoked" => Some("The API token has been revoked.".to_owned()),
+        "notifications" => Some("Your notification settings are saved.".to_owned()),
         _ => None,
     };
     account_page(&state, &auth, Errors::default(), None, notice).await

@@ -28,7 +28,12 @@ macro_rules! migration {
 pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_suppliers"),
+    migration!(4, "0004_estate"),
     migration!(5, "0005_ocds"),
+    migration!(6, "0006_governance"),
+    migration!(7, "0007_standards"),
+    migration!(8, "0008_pipeline"),
+    migration!(9, "0009_notifications"),
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

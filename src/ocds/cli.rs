@@ -12,6 +12,52 @@ use crate::db::Db;
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
+/// `procurekit import ocds`
+#[derive(clap::Args)]
+pub struct OcdsImportArgs {
+    /// Package files, or folders of .json files.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Import the valid packages and list the invalid ones as skipped.
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+/// `procurekit export ocds`
+#[derive(clap::Args)]
+pub struct OcdsExportArgs {
+    /// Only releases dated on or after this date (2020-01-31) or date-time.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The service's public address, for the package's links.
+    #[arg(
+        long,
+        env = "PROCUREKIT_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
+}
+
+pub async fn import(db: &Db, args: OcdsImportArgs) -> CliResult {
+    import_ocds(db, &args.paths, args.json, args.skip_invalid).await
+}
+
+pub async fn export(db: &Db, args: OcdsExportArgs) -> CliResult {
+    export_ocds(
+        db,
+        args.since.as_deref(),
+        args.out.as_deref(),
+        &args.public_url,
+    )
+    .await
+}
+
 /// Files to read: a file as given, or a folder's `.json` files (sub-folders included), in
 /// name order so that runs are repeatable. Anything else in a folder is reported, not read.
 fn collect(paths: &[PathBuf], report: &mut ImportReport) -> Result<Vec<PathBuf>, String> {

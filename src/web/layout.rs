@@ -27,6 +27,11 @@ pub struct Layout {
 pub const NAV: &[(&str, &str, &str)] = &[
     ("guide", "Guide", "/guide"),
     ("templates", "Templates", "/templates"),
+    ("pipeline", "Pipeline", "/pipeline"),
+    ("opportunities", "Opportunities", "/opportunities"),
+    ("estate", "Estate", "/estate"),
+    ("joint", "Joint", "/joint"),
+    ("standards", "Standards", "/standards"),
     ("problems", "Problems", "/problems"),
     ("search", "Search", "/search"),
 ];

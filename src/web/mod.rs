@@ -13,7 +13,6 @@ pub mod layout;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -62,6 +61,7 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(home::routes())
         .merge(crate::accounts::web::routes())
+        .merge(crate::notify::web::routes())
         .merge(api::routes());
     for cap in crate::capabilities::live() {
         app = app.merge((cap.routes)());
@@ -120,23 +120,18 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state.clone());
-    // Housekeeping that every instance may do: removing expired sessions is idempotent.
-    let db = state.db.clone();
-    let sweeper = tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(15 * 60));
-        loop {
-            every.tick().await;
-            if let Err(e) = crate::accounts::session::purge_expired(&db).await {
-                tracing::warn!(error = %e, "could not purge expired sessions");
-            }
-        }
-    });
+    let background = state
+        .config
+        .jobs_every
+        .map(|every| crate::jobs::spawn(state.clone(), every));
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await;
-    sweeper.abort();
+    if let Some(b) = background {
+        b.abort();
+    }
     result
 }

@@ -412,6 +412,19 @@ async fn the_main_pages_have_no_accessibility_violations() {
         "/sign-in",
         "/about",
         "/no-such-page",
+        "/opportunities",
+        "/opportunities?band=huge",
+        "/pipeline",
+        "/estate",
+        "/estate/ending",
+        "/estate/concentration",
+        "/estate/products",
+        "/standards",
+        "/standards/checker",
+        "/standards/compare",
+        "/standards/products",
+        "/standards/tender",
+        "/joint",
     ];
     let mut failures = String::new();
     for path in public {
@@ -432,6 +445,21 @@ async fn the_main_pages_have_no_accessibility_violations() {
         "/admin/users",
         "/admin/audit",
         "/admin/comments",
+    ] {
+        b.go(&app.url(path)).await;
+        let v = b.axe().await;
+        if !v.is_empty() {
+            failures.push_str(&format!("\n{path}:\n{}", describe(&v)));
+        }
+    }
+    // Governance profiles and the planner, with the example profiles seeded.
+    procurekit::joint::store::seed_examples(&app.db)
+        .await
+        .unwrap();
+    for path in [
+        "/joint",
+        "/joint/governance/camden",
+        "/joint/planner?start=2027-01-04",
     ] {
         b.go(&app.url(path)).await;
         let v = b.axe().await;

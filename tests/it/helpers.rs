@@ -107,9 +107,12 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("local addr");
+        let mut config = Config::new(addr, None, false);
+        // Tests run background jobs themselves, when they mean to (procurekit::jobs::tick).
+        config.jobs_every = None;
         let state = AppState {
             db: db.clone(),
-            config: Arc::new(Config::new(addr, None, false)),
+            config: Arc::new(config),
             content,
         };
         let (tx, rx) = oneshot::channel::<()>();
