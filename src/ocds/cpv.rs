@@ -1,96 +1,10 @@
-//! CPV 2008 codes (Common Procurement Vocabulary, EU Regulation 213/2008): eight digits and a
-//! check digit, `72212000-4`. The digits are a hierarchy: division (2), group (3), class (4),
-//! category (5) and finer, padded with zeros. Notices write codes with or without the check
-//! digit (Contracts Finder sends `72212000`); procurekit stores the full form from the CPV
-//! list whenever the code is in it.
+//! Branches of the CPV 2008 vocabulary, for "the same thing" searches. The digits of a code
+//! are a hierarchy: division (2), group (3), class (4), category (5) and finer, padded with
+//! zeros. Codes themselves are [`crate::cpv::CpvCode`].
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
-use super::reference;
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct CpvCode {
-    digits: String,
-    /// The code with its check digit (`72212000-4`) when the code is in CPV 2008.
-    full: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a CPV code (eight digits, optionally with a check digit, like 72212000-4)")]
-pub struct BadCpvCode(pub String);
-
-impl CpvCode {
-    pub fn parse(s: &str) -> Result<CpvCode, BadCpvCode> {
-        let t = s.trim();
-        let bad = || BadCpvCode(t.to_owned());
-        let (digits, check) = match t.split_once('-') {
-            Some((d, c)) => (d.trim(), Some(c.trim())),
-            None => (t, None),
-        };
-        if digits.len() != 8 || !digits.chars().all(|c| c.is_ascii_digit()) {
-            return Err(bad());
-        }
-        if let Some(c) = check
-            && (c.len() != 1 || !c.chars().all(|c| c.is_ascii_digit()))
-        {
-            return Err(bad());
-        }
-        // The list's check digit is authoritative: a mistyped one is corrected, not kept.
-        let full = reference::cpv().get(digits).map(|(full, _)| full.clone());
-        Ok(CpvCode {
-            digits: digits.to_owned(),
-            full,
-        })
-    }
-
-    /// The eight digits, `72212000`.
-    pub fn digits(&self) -> &str {
-        &self.digits
-    }
-
-    /// `72212000-4`, or the eight digits when the code is not in CPV 2008.
-    pub fn as_str(&self) -> &str {
-        self.full.as_deref().unwrap_or(&self.digits)
-    }
-
-    pub fn is_known(&self) -> bool {
-        self.full.is_some()
-    }
-
-    /// The English label from CPV 2008.
-    pub fn label(&self) -> Option<&'static str> {
-        reference::cpv()
-            .get(&self.digits)
-            .map(|(_, label)| label.as_str())
-    }
-
-    /// The significant digits: the code without its padding zeros (at least the division).
-    pub fn prefix(&self) -> CpvPrefix {
-        CpvPrefix::of_digits(&self.digits)
-    }
-}
-
-impl fmt::Display for CpvCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl TryFrom<String> for CpvCode {
-    type Error = BadCpvCode;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        CpvCode::parse(&s)
-    }
-}
-
-impl From<CpvCode> for String {
-    fn from(c: CpvCode) -> String {
-        c.as_str().to_owned()
-    }
-}
+use crate::cpv::CpvCode;
 
 /// The start of a CPV code that names a branch of the vocabulary: `72` (IT services), `722`
 /// (software programming and consultancy), `72212` (programming services of application
@@ -110,6 +24,11 @@ impl CpvPrefix {
             return Err(BadCpvPrefix(t.to_owned()));
         }
         Ok(CpvPrefix::of_digits(digits))
+    }
+
+    /// The branch a code stands for: `72212000-4` → `72212`.
+    pub fn of_code(code: &CpvCode) -> CpvPrefix {
+        CpvPrefix::of_digits(code.digits())
     }
 
     fn of_digits(digits: &str) -> CpvPrefix {
@@ -146,8 +65,9 @@ impl CpvPrefix {
 
     /// The label of the branch (`72` → "IT services: consulting, …").
     pub fn label(&self) -> Option<&'static str> {
-        let padded = format!("{:0<8}", self.0);
-        reference::cpv().get(&padded).map(|(_, l)| l.as_str())
+        CpvCode::parse(&format!("{:0<8}", self.0))
+            .ok()
+            .map(|c| c.label())
     }
 }
 
@@ -162,32 +82,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_gain_their_check_digit() {
-        let c = CpvCode::parse("79952000").unwrap();
-        assert_eq!(c.as_str(), "79952000-2");
-        assert_eq!(c.label(), Some("Event services"));
-        assert_eq!(
-            CpvCode::parse(" 72212000-4 ").unwrap().as_str(),
-            "72212000-4"
-        );
-        // A wrong check digit is corrected from the list.
-        assert_eq!(CpvCode::parse("72212000-9").unwrap().as_str(), "72212000-4");
-        // Well-formed but not in CPV 2008: kept as digits, flagged unknown.
-        let u = CpvCode::parse("99999999").unwrap();
-        assert_eq!((u.as_str(), u.is_known()), ("99999999", false));
-        for bad in [
-            "",
-            "7995200",
-            "799520001",
-            "7995200A",
-            "72212000-",
-            "72212000-44",
-        ] {
-            assert!(CpvCode::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn prefixes_drop_padding_zeros() {
         assert_eq!(CpvPrefix::parse("72000000-5").unwrap().as_str(), "72");
         assert_eq!(CpvPrefix::parse("72212000").unwrap().as_str(), "72212");
@@ -198,7 +92,7 @@ mod tests {
         assert!(CpvPrefix::parse("7").is_err());
         assert!(CpvPrefix::parse("72a").is_err());
         let a = CpvPrefix::parse("72212").unwrap();
-        let b = CpvCode::parse("72260000").unwrap().prefix();
+        let b = CpvPrefix::of_code(&CpvCode::parse("72260000").unwrap());
         assert_eq!(a.shared_digits(&b), 3);
         assert_eq!(CpvPrefix::level_name(3), "group");
         assert!(

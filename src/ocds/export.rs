@@ -8,12 +8,12 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
-use super::Pence;
-use super::cpv::CpvCode;
 use super::reference;
 use super::store;
 use crate::accounts::GssCode;
+use crate::cpv::CpvCode;
 use crate::db::{Db, DbResult};
+use crate::money::Pence;
 use crate::suppliers::CompanyNumber;
 
 /// The licence procurekit publishes under. Imported Contracts Finder notices are published
@@ -183,7 +183,7 @@ fn day(d: NaiveDate) -> String {
 }
 
 fn money(p: Pence) -> Value {
-    json!({"amount": p.as_pounds(), "currency": "GBP"})
+    json!({"amount": super::amount_of(p), "currency": "GBP"})
 }
 
 fn period(start: Option<NaiveDate>, end: Option<NaiveDate>) -> Option<Value> {
@@ -243,12 +243,8 @@ pub fn releases_for(p: &ExportProcurement, prefix: &OcidPrefix) -> Result<Vec<Va
             let mut classification = Map::new();
             classification.insert("scheme".into(), "CPV".into());
             classification.insert("id".into(), c.digits().into());
-            insert_some(
-                &mut classification,
-                "description",
-                c.label().map(Value::from),
-            );
-            json!({"id": (i + 1).to_string(), "description": c.label().unwrap_or(c.as_str()), "classification": classification})
+            classification.insert("description".into(), c.label().into());
+            json!({"id": (i + 1).to_string(), "description": c.label(), "classification": classification})
         })
         .collect();
 

@@ -494,7 +494,7 @@ fn search_text(s: &RecordSummary, description: &str) -> String {
         s.buyer.name.clone(),
     ];
     parts.extend(s.suppliers.iter().map(|x| x.name.clone()));
-    parts.extend(s.cpv.iter().filter_map(|c| c.label().map(str::to_owned)));
+    parts.extend(s.cpv.iter().map(|c| c.label().to_owned()));
     parts.join(" \n ").to_lowercase()
 }
 

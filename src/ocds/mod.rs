@@ -27,42 +27,22 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::db::Arg;
+use crate::money::Pence;
 
-pub use cpv::{CpvCode, CpvPrefix};
+pub use cpv::CpvPrefix;
 pub use export::{ExportProcurement, OcidPrefix};
 pub use similar::{PastProcurement, similar_past_procurements};
 
-/// An amount of money in pence. OCDS amounts are decimal pounds; they are rounded to the
-/// penny once, here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Pence(pub i64);
-
-impl Pence {
-    /// Pounds as a JSON number gives them. Amounts beyond what an `i64` of pence can hold
-    /// (or not numbers at all) are no amount.
-    pub fn from_pounds(pounds: f64) -> Option<Pence> {
-        let pence = (pounds * 100.0).round();
-        (pence.is_finite() && pence.abs() < 9.0e15).then_some(Pence(pence as i64))
-    }
-
-    /// The amount as decimal pounds for OCDS output (an `f64` holds every amount below
-    /// £90 trillion to the penny).
-    pub fn as_pounds(self) -> f64 {
-        self.0 as f64 / 100.0
-    }
+/// An OCDS amount (decimal pounds, a JSON number) in pence, rounded to the penny once, here.
+/// Amounts beyond what procurekit's money can hold are no amount.
+pub fn pence_from_amount(pounds: f64) -> Option<Pence> {
+    let pence = (pounds * 100.0).round();
+    (pence.is_finite() && pence.abs() < 1.0e18).then_some(Pence(pence as i64))
 }
 
-impl fmt::Display for Pence {
-    /// "£93,527" or "£93,527.50".
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pounds = crate::web::filters::pounds(self.0 / 100);
-        let pennies = (self.0 % 100).abs();
-        if pennies == 0 {
-            f.write_str(&pounds)
-        } else {
-            write!(f, "{pounds}.{pennies:02}")
-        }
-    }
+/// Pence as an OCDS amount (an `f64` holds every amount below £90 trillion to the penny).
+pub fn amount_of(p: Pence) -> f64 {
+    p.0 as f64 / 100.0
 }
 
 /// How a contracting process stands, or how it ended.
@@ -163,13 +143,11 @@ mod tests {
 
     #[test]
     fn pounds_become_pence_once() {
-        assert_eq!(Pence::from_pounds(93527.5), Some(Pence(9_352_750)));
-        assert_eq!(Pence::from_pounds(0.1 + 0.2), Some(Pence(30)));
-        assert_eq!(Pence::from_pounds(f64::NAN), None);
-        assert_eq!(Pence::from_pounds(1e300), None);
-        assert_eq!(Pence(9_352_750).to_string(), "£93,527.50");
-        assert_eq!(Pence(75_500_000).to_string(), "£755,000");
-        assert_eq!(Pence(9_352_750).as_pounds(), 93527.5);
+        assert_eq!(pence_from_amount(93527.5), Some(Pence(9_352_750)));
+        assert_eq!(pence_from_amount(0.1 + 0.2), Some(Pence(30)));
+        assert_eq!(pence_from_amount(f64::NAN), None);
+        assert_eq!(pence_from_amount(1e300), None);
+        assert_eq!(amount_of(Pence(9_352_750)), 93527.5);
     }
 
     #[test]

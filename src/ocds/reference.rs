@@ -1,11 +1,9 @@
-//! Reference lists compiled into the binary (see data/reference/README.md): the CPV 2008
-//! vocabulary and mySociety's register of UK local authorities with its name variants.
-//! They are parsed once, on first use.
+//! Reference lists compiled into the binary (see data/reference/README.md): mySociety's
+//! register of UK local authorities with its name variants. Parsed once, on first use.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-const CPV_CSV: &str = include_str!("../../data/reference/cpv_2008_codes_en.csv");
 const LA_NAMES_CSV: &str = include_str!("../../data/reference/uk_la_lookup_name_to_registry.csv");
 const LA_REGISTER_CSV: &str = include_str!("../../data/reference/uk_local_authorities.csv");
 
@@ -41,21 +39,6 @@ pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
         rows.push(row);
     }
     rows.into_iter().skip(1).collect()
-}
-
-/// CPV 2008: the eight digits of each code → (the code with its check digit, English label).
-pub fn cpv() -> &'static HashMap<String, (String, String)> {
-    static CPV: OnceLock<HashMap<String, (String, String)>> = OnceLock::new();
-    CPV.get_or_init(|| {
-        csv_rows(CPV_CSV)
-            .into_iter()
-            .filter_map(|r| {
-                let code = r.first()?.trim().to_owned();
-                let label = r.get(1)?.trim().to_owned();
-                Some((code.get(..8)?.to_owned(), (code, label)))
-            })
-            .collect()
-    })
 }
 
 /// A UK local authority in mySociety's register.
@@ -174,14 +157,6 @@ mod tests {
                 vec!["2".into(), "z".into()]
             ]
         );
-    }
-
-    #[test]
-    fn the_cpv_list_is_complete() {
-        assert_eq!(cpv().len(), 9454);
-        let (code, label) = &cpv()["72000000"];
-        assert_eq!(code, "72000000-5");
-        assert!(label.starts_with("IT services"));
     }
 
     #[test]

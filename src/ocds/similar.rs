@@ -244,8 +244,9 @@ fn score(q: &SimilarQuery, codes: Option<&[String]>, c: &Candidate) -> (u32, Vec
     let mut best: Option<(usize, &CpvPrefix)> = None;
     for wanted in &q.cpv_prefixes {
         for code in codes.unwrap_or_default() {
-            let theirs = super::CpvCode::parse(code).map(|c| c.prefix()).ok();
-            let Some(theirs) = theirs else { continue };
+            let Ok(theirs) = CpvPrefix::parse(code) else {
+                continue;
+            };
             let shared = wanted.shared_digits(&theirs).min(wanted.as_str().len());
             if shared >= 2 && best.is_none_or(|(b, _)| shared > b) {
                 best = Some((shared, wanted));

@@ -3,10 +3,12 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::cpv::{CpvCode, CpvPrefix};
-use super::{Outcome, Pence};
+use super::Outcome;
+use super::cpv::CpvPrefix;
 use crate::args;
+use crate::cpv::CpvCode;
 use crate::db::{Arg, Db, DbResult, Tx, like_pattern, now};
+use crate::money::Pence;
 
 /// What storing something found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,7 +227,7 @@ pub async fn replace_cpv(tx: &mut Tx, record_id: i64, codes: &[CpvCode]) -> DbRe
         tx.execute(
             "INSERT INTO ocds_record_cpv (record_id, code, full_code) VALUES ($1, $2, $3)
              ON CONFLICT (record_id, code) DO NOTHING",
-            args![record_id, c.digits(), c.as_str()],
+            args![record_id, c.digits(), c.full()],
         )
         .await?;
     }
@@ -486,9 +488,8 @@ pub struct NoticeCpv {
 
 impl NoticeCpv {
     pub fn label(&self) -> &'static str {
-        super::reference::cpv()
-            .get(&self.code)
-            .map(|(_, l)| l.as_str())
+        CpvCode::parse(&self.code)
+            .map(|c| c.label())
             .unwrap_or("Not in CPV 2008")
     }
 }

@@ -4,10 +4,11 @@
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::cpv::CpvCode;
 use super::read::{id_text, parse_date_time};
 use super::text::clean_line;
-use super::{Outcome, Pence};
+use super::{Outcome, pence_from_amount};
+use crate::cpv::CpvCode;
+use crate::money::Pence;
 use crate::suppliers::CompanyNumber;
 
 #[derive(Debug, Clone, Default)]
@@ -122,7 +123,7 @@ fn money(v: Option<&Value>, foreign: &mut Option<String>) -> Option<Pence> {
         .and_then(Value::as_f64)
         .filter(|a| *a != 0.0)?;
     match v.get("currency").and_then(Value::as_str) {
-        None | Some("GBP") => Pence::from_pounds(amount),
+        None | Some("GBP") => pence_from_amount(amount),
         Some(other) => {
             *foreign = Some(other.to_owned());
             None
@@ -201,7 +202,10 @@ pub fn summarise(compiled: &Value) -> RecordSummary {
                 unusable.push(format!("{scheme} {id}: not a CPV classification"));
                 continue;
             }
-            match CpvCode::parse(&id) {
+            // The vocabulary's check digit is authoritative: a notice's own (or none) is not
+            // checked against it, only the eight digits are.
+            let digits = id.split_once('-').map_or(id.as_str(), |(d, _)| d).trim();
+            match CpvCode::parse(digits) {
                 Ok(code) => {
                     if !cpv.iter().any(|x| x.digits() == code.digits()) {
                         cpv.push(code);
@@ -379,7 +383,7 @@ mod tests {
         assert_eq!(s.tender_value, Some(Pence(75_500_000)));
         assert_eq!(s.awarded_value, Some(Pence(9_352_750)));
         assert_eq!(s.cpv.len(), 1);
-        assert_eq!(s.cpv[0].as_str(), "79952000-2");
+        assert_eq!(s.cpv[0].full(), "79952000-2");
         assert_eq!(s.unusable_classifications.len(), 1);
         assert_eq!(s.contract_end, NaiveDate::from_ymd_opt(2020, 12, 8));
         assert_eq!(s.suppliers.len(), 2);

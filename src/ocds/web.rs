@@ -9,14 +9,15 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
+use super::Outcome;
 use super::cpv::CpvPrefix;
 use super::import::{self, FileProblem, ImportError, ImportReport, Input, Options};
 use super::similar::{self, PastProcurement, SimilarQuery};
 use super::store::{
     self, BuyerFilter, Notice, NoticeCpv, NoticeDetail, NoticeFilter, NoticeSupplier, Sort,
 };
-use super::{Outcome, Pence};
 use crate::accounts::{OrgKind, Organisation, Role, store as accounts};
+use crate::money::Pence;
 use crate::web::auth::Auth;
 use crate::web::form::Errors;
 use crate::web::layout::Layout;

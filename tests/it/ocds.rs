@@ -6,13 +6,15 @@
 use std::path::Path;
 
 use procurekit::accounts::Role;
+use procurekit::cpv::CpvCode;
+use procurekit::money::Pence;
 use procurekit::ocds::cpv::CpvPrefix;
 use procurekit::ocds::export::{
     self, ExportAward, ExportBuyer, ExportContract, ExportPlanning, ExportProcurement, ExportStage,
     ExportSupplier, ExportTender, OcidPrefix, ProcurementMethod, Publisher,
 };
 use procurekit::ocds::import::{self, ImportError, Input, Options};
-use procurekit::ocds::{CpvCode, Outcome, Pence, similar_past_procurements};
+use procurekit::ocds::{Outcome, similar_past_procurements};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
