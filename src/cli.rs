@@ -47,6 +47,10 @@ struct ServeArgs {
     /// the outbox (platform admins can read it).
     #[arg(long, env = "PROCUREKIT_SMTP_URL")]
     smtp_url: Option<String>,
+    /// This service's OCDS ocid prefix (ocds-xxxxxx, registered with the Open Contracting
+    /// Partnership): with it, public procurements are published in /api/v1/ocds/releases.
+    #[arg(long, env = "PROCUREKIT_OCID_PREFIX")]
+    ocid_prefix: Option<crate::ocds::OcidPrefix>,
 }
 
 #[derive(Subcommand)]
@@ -206,6 +210,7 @@ async fn serve(url: &str, args: ServeArgs, demo: bool) -> CliResult {
         crate::seed::demo(&db).await?;
     }
     let mut config = Config::new(args.bind, args.public_url, args.trust_proxy);
+    config.ocid_prefix = args.ocid_prefix;
     if let Some(url) = &args.smtp_url {
         config.smtp = Some(crate::notify::smtp::SmtpConfig::from_url(url)?);
     }

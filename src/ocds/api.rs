@@ -86,8 +86,9 @@ fn json_response(v: serde_json::Value) -> Response {
     Json(v).into_response()
 }
 
-/// Every public release, oldest first, as an OCDS 1.1 release package: for now the notices
-/// imported from Contracts Finder and Find a Tender. Follow `links.next` for the next page.
+/// Every public release, oldest first, as an OCDS 1.1 release package: the notices imported
+/// from Contracts Finder and Find a Tender, and London's public procurements (when the service
+/// has an ocid prefix). Follow `links.next` for the next page.
 #[utoipa::path(get, path = "/api/v1/ocds/releases", tag = "ocds", params(ReleasesParams),
     responses((status = 200, description = "An OCDS 1.1 release package", body = ReleasePackage),
               (status = 400, body = crate::web::error::Problem)))]
@@ -112,7 +113,14 @@ pub async fn releases(
         })?),
     };
     let limit = number_param("limit", p.limit.as_deref(), 100, export::MAX_PAGE)?;
-    let page = export::public_releases(&state.db, since, after, limit).await?;
+    let page = export::public_releases(
+        &state.db,
+        state.config.ocid_prefix.as_ref(),
+        since,
+        after,
+        limit,
+    )
+    .await?;
     let base = publisher(&state);
     let mut query = Vec::new();
     if let Some(s) = since {

@@ -42,6 +42,10 @@ pub struct OcdsExportArgs {
         default_value = "http://127.0.0.1:8080"
     )]
     pub public_url: String,
+    /// This service's registered OCDS ocid prefix (ocds-xxxxxx): with it, public procurements
+    /// are exported too.
+    #[arg(long, env = "PROCUREKIT_OCID_PREFIX")]
+    pub ocid_prefix: Option<export::OcidPrefix>,
 }
 
 pub async fn import(db: &Db, args: OcdsImportArgs) -> CliResult {
@@ -54,6 +58,7 @@ pub async fn export(db: &Db, args: OcdsExportArgs) -> CliResult {
         args.since.as_deref(),
         args.out.as_deref(),
         &args.public_url,
+        args.ocid_prefix.as_ref(),
     )
     .await
 }
@@ -207,6 +212,7 @@ pub async fn export_ocds(
     since: Option<&str>,
     out: Option<&Path>,
     public_url: &str,
+    prefix: Option<&export::OcidPrefix>,
 ) -> CliResult {
     let since = match since {
         None => None,
@@ -218,7 +224,7 @@ pub async fn export_ocds(
     let mut after = None;
     let mut last_change = None;
     loop {
-        let page = export::public_releases(db, since, after, export::MAX_PAGE).await?;
+        let page = export::public_releases(db, prefix, since, after, export::MAX_PAGE).await?;
         releases.extend(page.releases);
         last_change = last_change.max(page.last_change);
         match page.next {

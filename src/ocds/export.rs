@@ -51,6 +51,13 @@ impl OcidPrefix {
     }
 }
 
+impl std::str::FromStr for OcidPrefix {
+    type Err = BadOcidPrefix;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OcidPrefix::parse(s)
+    }
+}
+
 impl fmt::Display for OcidPrefix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -162,6 +169,8 @@ pub struct ExportProcurement {
     pub tender: Option<ExportTender>,
     pub award: Option<ExportAward>,
     pub contract: Option<ExportContract>,
+    /// When the procurement was cancelled, if it was: a last release says so.
+    pub cancelled: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -272,7 +281,10 @@ pub fn releases_for(p: &ExportProcurement, prefix: &OcidPrefix) -> Result<Vec<Va
         })
         .collect();
 
-    let mut out = Vec::new();
+    // Each stage reached gets a release; a stage passed over (an award without a published
+    // tender, as in a direct award) is skipped, but the stage the procurement is at must have
+    // its details.
+    let mut stages: Vec<(ExportStage, DateTime<Utc>, bool)> = Vec::new();
     for stage in [
         ExportStage::Planning,
         ExportStage::Tender,
@@ -283,32 +295,29 @@ pub fn releases_for(p: &ExportProcurement, prefix: &OcidPrefix) -> Result<Vec<Va
             break;
         }
         let published = match stage {
-            ExportStage::Planning => p.planning.published,
-            ExportStage::Tender => {
-                p.tender
-                    .as_ref()
-                    .ok_or(ExportError::MissingStage("tender"))?
-                    .published
-            }
-            ExportStage::Award => {
-                p.award
-                    .as_ref()
-                    .ok_or(ExportError::MissingStage("award"))?
-                    .published
-            }
-            ExportStage::Contract => {
-                p.contract
-                    .as_ref()
-                    .ok_or(ExportError::MissingStage("contract"))?
-                    .published
-            }
+            ExportStage::Planning => Some(p.planning.published),
+            ExportStage::Tender => p.tender.as_ref().map(|t| t.published),
+            ExportStage::Award => p.award.as_ref().map(|a| a.published),
+            ExportStage::Contract => p.contract.as_ref().map(|c| c.published),
         };
+        match published {
+            Some(at) => stages.push((stage, at, false)),
+            None if stage == p.stage => return Err(ExportError::MissingStage(stage.tag())),
+            None => {}
+        }
+    }
+    if let Some(at) = p.cancelled {
+        stages.push((p.stage, at, true));
+    }
 
+    let mut out = Vec::new();
+    for (stage, published, cancellation) in stages {
         let mut tender = Map::new();
         tender.insert("id".into(), format!("{ocid}-tender").into());
         tender.insert("title".into(), p.title.clone().into());
         tender.insert("description".into(), p.description.clone().into());
         let status = match stage {
+            _ if cancellation => "cancelled",
             ExportStage::Planning => "planned",
             ExportStage::Tender => "active",
             ExportStage::Award | ExportStage::Contract => "complete",
@@ -350,17 +359,17 @@ pub fn releases_for(p: &ExportProcurement, prefix: &OcidPrefix) -> Result<Vec<Va
         let mut parties = vec![Value::Object(buyer_party.clone())];
         let mut release = Map::new();
         release.insert("ocid".into(), ocid.clone().into());
+        let tag = if cancellation {
+            "tenderCancellation"
+        } else {
+            stage.tag()
+        };
         release.insert(
             "id".into(),
-            format!(
-                "{ocid}-{}-{}",
-                stage.tag(),
-                published.format("%Y%m%dT%H%M%SZ")
-            )
-            .into(),
+            format!("{ocid}-{tag}-{}", published.format("%Y%m%dT%H%M%SZ")).into(),
         );
         release.insert("date".into(), date_time(published).into());
-        release.insert("tag".into(), json!([stage.tag()]));
+        release.insert("tag".into(), json!([tag]));
         release.insert("initiationType".into(), "tender".into());
         release.insert("language".into(), "en".into());
         release.insert("buyer".into(), buyer_ref.clone());
@@ -514,6 +523,7 @@ pub const MAX_PAGE: i64 = 1000;
 
 pub async fn public_releases(
     db: &Db,
+    prefix: Option<&OcidPrefix>,
     since: Option<DateTime<Utc>>,
     after: Option<Cursor>,
     limit: i64,
@@ -530,26 +540,54 @@ pub async fn public_releases(
     });
     let rows =
         store::releases_page(db, since.map(|s| s.timestamp()), imported_after, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    let rows = &rows[..rows.len().min(limit as usize)];
-    let next = if more {
-        rows.last().map(|r| Cursor {
-            at: r.release_at,
-            source: 0,
-            id: r.id,
+    let mut page: Vec<(Cursor, Option<i64>, String)> = rows
+        .into_iter()
+        .map(|r| {
+            (
+                Cursor {
+                    at: r.release_at,
+                    source: 0,
+                    id: r.id,
+                },
+                Some(r.updated_at),
+                r.release_json,
+            )
         })
+        .collect();
+    // Source 1: London's own public procurements, when this instance has an ocid prefix to
+    // publish them under. They are built from the pipeline as it stands now.
+    if let Some(prefix) = prefix {
+        for r in super::procurements::public_releases(db, prefix).await? {
+            let c = Cursor {
+                at: r.at,
+                source: 1,
+                id: r.key,
+            };
+            let after_cursor =
+                after.is_none_or(|a| (c.at, c.source, c.id) > (a.at, a.source, a.id));
+            let since_ok = since.is_none_or(|s| c.at >= s.timestamp());
+            if after_cursor && since_ok {
+                page.push((c, None, r.json.to_string()));
+            }
+        }
+    }
+    page.sort_by_key(|(c, _, _)| (c.at, c.source, c.id));
+    let more = page.len() as i64 > limit;
+    page.truncate(limit as usize);
+    let next = if more {
+        page.last().map(|(c, _, _)| *c)
     } else {
         None
     };
-    let last_change = rows
+    let last_change = page
         .iter()
-        .map(|r| r.updated_at)
+        .map(|(c, updated, _)| updated.unwrap_or(c.at))
         .max()
         .and_then(|t| DateTime::from_timestamp(t, 0));
     Ok(ReleasePage {
-        releases: rows
+        releases: page
             .iter()
-            .filter_map(|r| serde_json::from_str(&r.release_json).ok())
+            .filter_map(|(_, _, json)| serde_json::from_str(json).ok())
             .collect(),
         last_change,
         next,
@@ -618,6 +656,7 @@ mod tests {
                 end: Some(day(2032, 3, 31)),
                 value: Some(Pence(118_000_050)),
             }),
+            cancelled: None,
         }
     }
 
@@ -646,6 +685,23 @@ mod tests {
             releases_for(&missing, &prefix),
             Err(ExportError::MissingStage("award"))
         );
+    }
+
+    #[test]
+    fn a_direct_award_skips_the_tender_and_a_cancellation_comes_last() {
+        let prefix = OcidPrefix::parse("ocds-abc123").unwrap();
+        let mut direct = sample(ExportStage::Award);
+        direct.tender = None;
+        let rs = releases_for(&direct, &prefix).unwrap();
+        let tags: Vec<&str> = rs.iter().map(|r| r["tag"][0].as_str().unwrap()).collect();
+        assert_eq!(tags, ["planning", "award"]);
+
+        let mut cancelled = sample(ExportStage::Tender);
+        cancelled.cancelled = Some(Utc.with_ymd_and_hms(2026, 4, 1, 10, 0, 0).unwrap());
+        let rs = releases_for(&cancelled, &prefix).unwrap();
+        let last = rs.last().unwrap();
+        assert_eq!(last["tag"], json!(["tenderCancellation"]));
+        assert_eq!(last["tender"]["status"], "cancelled");
     }
 
     #[test]

@@ -29,8 +29,10 @@ on_both_databases!(
     two_imports_at_once_of_the_same_process_lose_nothing,
     the_worked_example_compiles_exactly_as_its_publisher_compiled_it,
     everything_published_validates_against_the_ocds_1_1_5_schema,
+    public_procurements_join_the_feed_under_the_ocid_prefix_and_private_ones_never,
     the_release_feed_pages_and_filters_by_since,
     an_officer_finds_past_london_procurements_of_the_same_thing_with_their_outcome,
+    past_notices_become_collaboration_evidence_for_a_procurement,
     imported_notices_are_public_to_everyone,
     the_notice_list_filters_and_explains_a_bad_cpv_code,
     platform_admins_upload_packages_and_see_the_report,
@@ -508,6 +510,7 @@ fn sample_procurement() -> ExportProcurement {
             end: Some(day(2031, 3, 31)),
             value: Some(Pence(298_500_000)),
         }),
+        cancelled: None,
     }
 }
 
@@ -579,6 +582,159 @@ async fn everything_published_validates_against_the_ocds_1_1_5_schema(app: TestA
         );
         assert_valid(&s.release_package, &package, &format!("{stage:?}"));
     }
+}
+
+async fn public_procurements_join_the_feed_under_the_ocid_prefix_and_private_ones_never(
+    app: TestApp,
+) {
+    import::import(&app.db, vec![file(RELEASE_PACKAGE)], Options::default())
+        .await
+        .unwrap();
+    let camden = app
+        .signed_in(&app.user("camden", Role::CommercialLead).await)
+        .await;
+    let public = crate::pipeline::create(
+        &app,
+        &camden,
+        &[
+            ("title", "Parking permits system"),
+            ("cpv", "48000000-8"),
+            ("visibility", "public"),
+        ],
+    )
+    .await;
+    let page = format!("/procurements/{public}");
+    let notices = format!("/procurements/{public}/notices");
+    for fields in [
+        vec![
+            ("kind", "tender"),
+            ("published_on", "2027-02-01"),
+            ("tender_deadline", "2027-03-15"),
+        ],
+        vec![
+            ("kind", "award"),
+            ("published_on", "2027-05-01"),
+            ("supplier", "Thamesgate Systems Ltd"),
+            ("company_number", "1234567"),
+            ("value", "£480,000"),
+            ("contract_start", "2027-06-01"),
+            ("contract_end", "2030-05-31"),
+        ],
+    ] {
+        let r = app.post_form(&camden, &page, &notices, &fields).await;
+        assert_eq!(r.status(), 303);
+    }
+    let cancelled = crate::pipeline::create(
+        &app,
+        &camden,
+        &[("title", "Libraries kiosk"), ("visibility", "public")],
+    )
+    .await;
+    let r = app
+        .post_form(
+            &camden,
+            &format!("/procurements/{cancelled}"),
+            &format!("/procurements/{cancelled}/cancel"),
+            &[("reason", "Merged into a joint procurement")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let shared = crate::pipeline::create(
+        &app,
+        &camden,
+        &[
+            ("title", "Secret London-only plan"),
+            ("visibility", "london"),
+        ],
+    )
+    .await;
+    crate::pipeline::create(
+        &app,
+        &camden,
+        &[("title", "Private draft"), ("visibility", "private")],
+    )
+    .await;
+
+    let prefix = OcidPrefix::parse("ocds-pk0001").unwrap();
+    // Without a prefix nothing of the pipeline is published; with one, public procurements are.
+    let without = export::public_releases(&app.db, None, None, None, 1000)
+        .await
+        .unwrap();
+    assert_eq!(without.releases.len(), 6, "the imported example only");
+    let with = export::public_releases(&app.db, Some(&prefix), None, None, 1000)
+        .await
+        .unwrap();
+    let ours: Vec<&Value> = with
+        .releases
+        .iter()
+        .filter(|r| r["ocid"].as_str().unwrap().starts_with("ocds-pk0001-"))
+        .collect();
+    let tags = |ocid: String| -> Vec<String> {
+        ours.iter()
+            .filter(|r| r["ocid"] == ocid.as_str())
+            .map(|r| r["tag"][0].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        tags(format!("ocds-pk0001-{public}")),
+        ["planning", "tender", "award"]
+    );
+    assert_eq!(
+        tags(format!("ocds-pk0001-{cancelled}")),
+        ["planning", "tenderCancellation"]
+    );
+    assert!(
+        tags(format!("ocds-pk0001-{shared}")).is_empty(),
+        "london-only stays off the public feed"
+    );
+    assert_eq!(ours.len(), 5, "the private draft is not there either");
+    let award = ours.iter().find(|r| r["tag"][0] == "award").unwrap();
+    assert_eq!(award["buyer"]["id"], "GB-LAE-CMD");
+    assert_eq!(award["awards"][0]["value"]["amount"], 480000.0);
+    assert_eq!(award["awards"][0]["suppliers"][0]["id"], "GB-COH-01234567");
+    let package = export::release_package(
+        &Publisher {
+            base_url: "https://procurekit.example.gov.uk".into(),
+        },
+        "https://procurekit.example.gov.uk/api/v1/ocds/releases",
+        chrono::Utc::now(),
+        with.releases.clone(),
+        None,
+    );
+    assert_valid(
+        &schemas().release_package,
+        &package,
+        "feed with procurements",
+    );
+
+    // Paging through both sources, three at a time, gives each release once, in date order.
+    let mut seen: Vec<String> = Vec::new();
+    let mut after = None;
+    loop {
+        let page = export::public_releases(&app.db, Some(&prefix), None, after, 3)
+            .await
+            .unwrap();
+        seen.extend(page.releases.iter().map(|r| {
+            format!(
+                "{} {}",
+                r["date"].as_str().unwrap(),
+                r["id"].as_str().unwrap()
+            )
+        }));
+        match page.next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), with.releases.len());
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), seen.len(), "no release twice");
+    assert!(
+        seen.windows(2).all(|w| w[0][..20] <= w[1][..20]),
+        "oldest first"
+    );
 }
 
 async fn the_release_feed_pages_and_filters_by_since(app: TestApp) {
@@ -776,6 +932,69 @@ async fn an_officer_finds_past_london_procurements_of_the_same_thing_with_their_
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
+}
+
+async fn past_notices_become_collaboration_evidence_for_a_procurement(app: TestApp) {
+    import_contracts_finder(&app).await;
+    import::import(
+        &app.db,
+        vec![
+            find_a_tender_package(fts_tender()),
+            find_a_tender_package(fts_award()),
+        ],
+        Options::default(),
+    )
+    .await
+    .unwrap();
+    // Hackney plans to buy what Camden bought through Find a Tender.
+    let hackney = procurekit::accounts::store::find_organisation(&app.db, "hackney")
+        .await
+        .unwrap()
+        .unwrap();
+    let p = procurekit::pipeline::store::Procurement {
+        id: 1,
+        org_id: hackney.id,
+        org_name: hackney.name.clone(),
+        org_short_name: hackney.short_name.clone(),
+        title: "Housing management system".into(),
+        need: String::new(),
+        cpv_code: "72212000".into(),
+        estimated_value_pence: None,
+        incumbent: String::new(),
+        incumbent_end_date: None,
+        owner_user_id: None,
+        owner_name: None,
+        team: String::new(),
+        stage: procurekit::pipeline::Stage::Strategy,
+        status: procurekit::pipeline::Status::Planned,
+        procedure_kind: procurekit::pipeline::Procedure::NotDecided,
+        expected_tender_date: None,
+        expected_start_date: None,
+        contract_months: None,
+        sme_suitable: false,
+        visibility: procurekit::visibility::Visibility::London,
+        published_at: None,
+        updated_at: 0,
+    };
+    let found = procurekit::ocds::matcher::past_notices_for(&app.db, &p)
+        .await
+        .unwrap();
+    let camden = &found[0];
+    assert_eq!(camden.source, "past_notice");
+    assert_eq!(camden.organisation, "Camden");
+    assert_eq!(camden.url.as_deref(), Some("/notices/ocds-h6vhtk-0aaa01"));
+    assert!(camden.score <= 40, "below a live overlap in the same group");
+    assert!(
+        camden.reasons.contains(
+            &"Past procurement: Awarded to Thamesgate Systems Ltd for £2,310,000.50".to_string()
+        ),
+        "{:?}",
+        camden.reasons
+    );
+    assert!(
+        found.iter().all(|c| c.org_id.is_some()),
+        "London buyers only"
+    );
 }
 
 async fn imported_notices_are_public_to_everyone(app: TestApp) {
