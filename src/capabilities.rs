@@ -89,8 +89,17 @@ pub fn live() -> Vec<Live> {
         },
         Live {
             id: "joint",
-            routes: || crate::joint::web::routes().merge(crate::joint::api::routes()),
+            routes: || {
+                crate::joint::web::routes()
+                    .merge(crate::joint::workspace::routes())
+                    .merge(crate::joint::api::routes())
+            },
             openapi: crate::joint::api::JointApi::openapi,
+        },
+        Live {
+            id: "contracts",
+            routes: || crate::contracts::web::routes().merge(crate::contracts::api::routes()),
+            openapi: crate::contracts::api::ContractsApi::openapi,
         },
         // OCDS import and export (issue 4 §3), beside the pipeline: its routes and OpenAPI
         // can move into the pipeline entry when the two are merged.

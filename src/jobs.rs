@@ -17,6 +17,12 @@ pub async fn tick(state: &AppState) -> DbResult<()> {
         crate::notify::release_job(db, "saved_search_alerts").await?;
         result?;
     }
+    if crate::notify::claim_job(db, "contract_reminders", 24 * 60 * 60, me).await? {
+        let today = chrono::Utc::now().date_naive();
+        let result = crate::contracts::reminders::run(db, today, &state.config.public_url).await;
+        crate::notify::release_job(db, "contract_reminders").await?;
+        result?;
+    }
     if crate::notify::claim_job(db, "daily_digest", 24 * 60 * 60, me).await? {
         let result = crate::notify::build_digests(db).await;
         crate::notify::release_job(db, "daily_digest").await?;

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod capabilities;
 pub mod cli;
 pub mod config;
+pub mod contracts;
 pub mod cpv;
 pub mod db;
 pub mod estate;

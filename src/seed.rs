@@ -130,7 +130,8 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
 /// Adds the demo suppliers and accounts. Idempotent: accounts that exist are left alone.
 pub async fn demo(db: &Db) -> DbResult<()> {
     demo_accounts(db).await?;
-    demo_procurements(db).await
+    demo_procurements(db).await?;
+    crate::contracts::seed::demo(db).await
 }
 
 /// A few planned procurements that overlap, so the pipeline, the board and "who else is buying

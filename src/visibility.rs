@@ -170,6 +170,31 @@ impl Viewer {
         }
     }
 
+    /// The predicate for records shared by a group of organisations listed in a membership
+    /// table (a joint procurement's partners): visible to members of those organisations only.
+    /// `membership` is the table, `group_column` its column naming the group, and
+    /// `group_expr` the SQL expression for the record's group id.
+    pub fn membership_scope(
+        &self,
+        membership: &str,
+        group_column: &str,
+        group_expr: &str,
+        first: usize,
+    ) -> Scope {
+        match self.org_id() {
+            None => Scope {
+                sql: "1 = 0".into(),
+                args: vec![],
+            },
+            Some(org) => Scope {
+                sql: format!(
+                    "EXISTS (SELECT 1 FROM {membership} m WHERE m.{group_column} = {group_expr} AND m.org_id = ${first})"
+                ),
+                args: vec![Arg::from(org)],
+            },
+        }
+    }
+
     /// The same rule in Rust, for records already in memory (and to test the SQL against).
     pub fn can_see(&self, owner_org_id: i64, visibility: Visibility) -> bool {
         match visibility {

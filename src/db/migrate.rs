@@ -34,6 +34,8 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_standards"),
     migration!(8, "0008_pipeline"),
     migration!(9, "0009_notifications"),
+    migration!(11, "0011_contracts"),
+    migration!(12, "0012_joint_procurements"),
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

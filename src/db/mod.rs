@@ -63,6 +63,8 @@ pub enum Arg {
     F64(Option<f64>),
     Text(Option<String>),
     Date(Option<NaiveDate>),
+    /// File contents (BLOB on SQLite, BYTEA on PostgreSQL).
+    Bytes(Option<Vec<u8>>),
 }
 
 macro_rules! arg_from {
@@ -88,6 +90,7 @@ arg_from!(Text, String, |v| v);
 arg_from!(Text, &str, str::to_owned);
 arg_from!(Text, &String, String::clone);
 arg_from!(Date, NaiveDate, |v| v);
+arg_from!(Bytes, Vec<u8>, |v| v);
 
 /// Builds a `Vec<Arg>` from values of mixed types: `args![org_id, "london", None::<i64>]`.
 #[macro_export]
@@ -109,6 +112,7 @@ macro_rules! bind_args {
                 Arg::F64(v) => q.bind(v),
                 Arg::Text(v) => q.bind(v),
                 Arg::Date(v) => q.bind(v),
+                Arg::Bytes(v) => q.bind(v),
             };
         }
         q

@@ -59,6 +59,27 @@ impl RawValues {
         RawValues(map)
     }
 
+    /// Values given in a link (`/templates/x?lead=E09000007&partners=…`) over the defaults,
+    /// for declared fields only: other tools open a template already filled in.
+    pub fn overlay(mut self, template: &DocTemplate, fields: &Fields) -> RawValues {
+        let given = RawValues::from_fields(template, fields);
+        for f in &template.fields {
+            let present = match f.kind {
+                FieldKind::Date => ["day", "month", "year"].iter().any(|p| {
+                    fields
+                        .0
+                        .iter()
+                        .any(|(k, _)| *k == format!("{}-{p}", f.name))
+                }),
+                _ => fields.0.iter().any(|(k, _)| *k == f.name),
+            };
+            if present && let Some(v) = given.0.get(&f.name) {
+                self.0.insert(f.name.clone(), v.clone());
+            }
+        }
+        self
+    }
+
     pub fn first(&self, name: &str) -> &str {
         self.0
             .get(name)

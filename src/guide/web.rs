@@ -360,10 +360,15 @@ async fn template_form(
     State(state): State<AppState>,
     auth: Auth,
     Path(slug): Path<String>,
-    Query(q): Query<DoneQuery>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let t = state.content.template(&slug).ok_or(PageError::NotFound)?;
-    let raw = RawValues::defaults(t, own_gss(&state, &auth).await?.as_deref());
+    let pairs: Vec<(String, String)> = query
+        .as_deref()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    let q = Fields(pairs);
+    let raw = RawValues::defaults(t, own_gss(&state, &auth).await?.as_deref()).overlay(t, &q);
     show_template_form(
         &state,
         &auth,
@@ -372,7 +377,7 @@ async fn template_form(
         Errors::default(),
         String::new(),
         StatusCode::OK,
-        q.done == "comment",
+        q.get("done") == "comment",
     )
     .await
 }

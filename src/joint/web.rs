@@ -1485,7 +1485,7 @@ impl PlannerPage {
     }
 }
 
-fn approval_rows(plan: &Plan) -> Vec<ApprovalRow> {
+pub(crate) fn approval_rows(plan: &Plan) -> Vec<ApprovalRow> {
     let mut rows = Vec::new();
     for m in &plan.milestones {
         for a in &m.approvals {

@@ -488,6 +488,8 @@ struct ShowPage {
     threads: Vec<Collaboration>,
     own_org_id: i64,
     london: Vec<(i64, String)>,
+    /// The joint procurement made from this one, when the viewer is a partner in it.
+    joint_id: Option<i64>,
     errors: Errors,
 }
 
@@ -554,6 +556,9 @@ async fn show_page(
         Vec::new()
     };
     let can_collaborate = viewer.is_london_member() && !is_owner;
+    let joint_id = crate::joint::procurement::for_procurement(&state.db, &viewer, p.id)
+        .await?
+        .map(|j| j.id);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -592,6 +597,7 @@ async fn show_page(
             threads,
             own_org_id: viewer.org_id().unwrap_or(-1),
             london,
+            joint_id,
             errors,
             p,
         },

@@ -31,6 +31,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("opportunities", "Opportunities", "/opportunities"),
     ("estate", "Estate", "/estate"),
     ("joint", "Joint", "/joint"),
+    ("contracts", "Contracts", "/contracts"),
     ("standards", "Standards", "/standards"),
     ("problems", "Problems", "/problems"),
     ("search", "Search", "/search"),

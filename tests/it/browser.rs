@@ -40,6 +40,7 @@ impl Drop for Driver {
 }
 
 struct Browser {
+    _one_at_a_time: tokio::sync::MutexGuard<'static, ()>,
     driver: Driver,
     session: String,
     downloads: PathBuf,
@@ -55,8 +56,13 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// One Chromium at a time: several at once on a two-core machine make pages slow enough to
+/// turn timing into test failures.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 impl Browser {
     async fn start() -> Browser {
+        let guard = ONE_BROWSER.lock().await;
         let port = free_port();
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let process = Command::new(&chromedriver)
@@ -120,6 +126,7 @@ impl Browser {
             .unwrap_or_else(|| panic!("no session: {r}"))
             .to_owned();
         let b = Browser {
+            _one_at_a_time: guard,
             downloads: download_dir.path().to_path_buf(),
             driver,
             session,
@@ -129,7 +136,7 @@ impl Browser {
         b.cmd(
             "POST",
             "timeouts",
-            json!({"script": 60000, "pageLoad": 30000, "implicit": 2000}),
+            json!({"script": 60000, "pageLoad": 30000, "implicit": 10000}),
         )
         .await;
         b
@@ -159,14 +166,47 @@ impl Browser {
     }
 
     async fn find(&self, css: &str) -> String {
-        let v = self
-            .cmd(
-                "POST",
-                "element",
-                json!({"using": "css selector", "value": css}),
-            )
-            .await;
-        v[ELEMENT].as_str().unwrap().to_owned()
+        let url = format!("{}/session/{}/element", self.driver.base, self.session);
+        let v: Value = self
+            .driver
+            .http
+            .post(url)
+            .json(&json!({"using": "css selector", "value": css}))
+            .send()
+            .await
+            .expect("webdriver")
+            .json()
+            .await
+            .expect("json");
+        if let Some(id) = v["value"][ELEMENT].as_str() {
+            return id.to_owned();
+        }
+        // Say where the browser was, so a failure can be understood from the log alone.
+        let page = self.cmd("GET", "source", json!({})).await;
+        let here = self.current_url().await;
+        panic!(
+            "no element {css} on {here}: {}\n{}",
+            v["value"]["message"],
+            page.as_str()
+                .unwrap_or("")
+                .chars()
+                .take(3000)
+                .collect::<String>()
+        );
+    }
+
+    /// Waits until the address satisfies `ok` (a form submission may still be navigating
+    /// when a click returns, on a loaded machine).
+    async fn wait_for_url(&self, ok: impl Fn(&str) -> bool) -> String {
+        let mut here = String::new();
+        for _ in 0..100 {
+            here = self.current_url().await;
+            if ok(&here) {
+                return here;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        here
     }
 
     async fn type_into(&self, css: &str, text: &str) {
@@ -302,6 +342,7 @@ async fn an_officer_signs_in_reads_searches_fills_a_template_and_comments() {
     b.type_into("#email", &email).await;
     b.type_into("#password", PASSWORD).await;
     b.click("form[action='/sign-in'] button").await;
+    b.wait_for_url(|u| !u.contains("/sign-in")).await;
     assert!(
         b.text(".pk-header__who")
             .await
@@ -371,7 +412,11 @@ async fn an_officer_signs_in_reads_searches_fills_a_template_and_comments() {
     b.go(&app.url("/guide/consider-joint-procurement")).await;
     b.type_into("#comment", "Written in the browser test").await;
     b.click("form[action='/comments'] button").await;
-    assert!(b.current_url().await.contains("done=comment"));
+    assert!(
+        b.wait_for_url(|u| u.contains("done=comment"))
+            .await
+            .contains("done=comment")
+    );
     let stored = app
         .db
         .scalar::<String>("SELECT body FROM guide_comments", vec![])
@@ -438,6 +483,29 @@ async fn the_main_pages_have_no_accessibility_violations() {
     b.type_into("#email", &admin).await;
     b.type_into("#password", PASSWORD).await;
     b.click("form[action='/sign-in'] button").await;
+    b.wait_for_url(|u| !u.contains("/sign-in")).await;
+    // A procurement of the signed-in user's own organisation, to scan the owner's page with
+    // its checklist forms, and a form with errors.
+    let client = app.signed_in(&admin).await;
+    let id = crate::pipeline::create(
+        &app,
+        &client,
+        &[
+            ("title", "Accessible procurement"),
+            ("visibility", "london"),
+        ],
+    )
+    .await;
+    let r = app
+        .post_form(
+            &client,
+            "/procurements/new",
+            "/procurements/new",
+            &[("title", ""), ("cpv", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let procurement = format!("/procurements/{id}");
     for path in [
         "/account",
         "/documents",
@@ -445,6 +513,15 @@ async fn the_main_pages_have_no_accessibility_violations() {
         "/admin/users",
         "/admin/audit",
         "/admin/comments",
+        "/admin/outbox",
+        "/account/notifications",
+        "/procurements/new",
+        "/procurements",
+        "/collaborations",
+        "/saved-searches",
+        "/estate/systems/new",
+        "/estate/import",
+        procurement.as_str(),
     ] {
         b.go(&app.url(path)).await;
         let v = b.axe().await;
@@ -456,16 +533,180 @@ async fn the_main_pages_have_no_accessibility_violations() {
     procurekit::joint::store::seed_examples(&app.db)
         .await
         .unwrap();
+    let hackney: i64 = app
+        .db
+        .scalar(
+            "SELECT id FROM organisations WHERE slug = 'hackney'",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let form = format!("/procurements/{id}/joint");
+    let hackney = hackney.to_string();
+    let r = app
+        .post_form(
+            &client,
+            &form,
+            &form,
+            &[
+                ("lead_share", "1m"),
+                ("partner-1", &hackney),
+                ("share-1", "1m"),
+                ("start-day", "4"),
+                ("start-month", "1"),
+                ("start-year", "2027"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let workspace = crate::helpers::location(&r);
     for path in [
         "/joint",
         "/joint/governance/camden",
         "/joint/planner?start=2027-01-04",
+        "/joint/procurements",
+        workspace.as_str(),
     ] {
         b.go(&app.url(path)).await;
         let v = b.axe().await;
         if !v.is_empty() {
             failures.push_str(&format!("\n{path}:\n{}", describe(&v)));
         }
+    }
+    b.quit().await;
+    assert!(failures.is_empty(), "axe-core violations:{failures}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contract_pages_have_no_accessibility_violations() {
+    if !enabled() {
+        return;
+    }
+    let app = TestApp::spawn(procurekit::db::Backend::Sqlite)
+        .await
+        .unwrap();
+    // The demo's contracts: KPIs (one off target), a review with a rating, an overdue action.
+    procurekit::seed::demo(&app.db).await.unwrap();
+    let id = |sql: &'static str| {
+        let db = app.db.clone();
+        async move { db.scalar::<i64>(sql, vec![]).await.unwrap().unwrap() }
+    };
+    let cid = id("SELECT c.id FROM contracts c JOIN organisations o ON o.id = c.org_id WHERE o.slug = 'camden'").await;
+    let kid = id("SELECT MIN(k.id) FROM contract_kpis k JOIN contracts c ON c.id = k.contract_id JOIN organisations o ON o.id = c.org_id WHERE o.slug = 'camden'").await;
+    let rid = id("SELECT r.id FROM contract_reviews r JOIN contracts c ON c.id = r.contract_id JOIN organisations o ON o.id = c.org_id WHERE o.slug = 'camden'").await;
+    let sid = id("SELECT supplier_id FROM contracts LIMIT 1").await;
+    let b = Browser::start().await;
+    b.go(&app.url("/sign-in")).await;
+    b.type_into("#email", "officer@camden.example").await;
+    b.type_into("#password", procurekit::seed::DEMO_PASSWORD)
+        .await;
+    b.click("form[action='/sign-in'] button").await;
+    b.wait_for_url(|u| !u.contains("/sign-in")).await;
+
+    // A draft performance assessment, made through the page, for the notice page.
+    b.go(&app.url(&format!("/contracts/{cid}/performance")))
+        .await;
+    b.click("form[action$='/performance'] button[type='submit']")
+        .await;
+    let notice = b.wait_for_url(|u| u.contains("/performance/")).await;
+    assert!(
+        notice.contains("/performance/"),
+        "assessment drafted: {notice}"
+    );
+
+    let mut failures = String::new();
+    for path in [
+        "/contracts".to_owned(),
+        "/contracts?within=0".to_owned(),
+        "/contracts/new".to_owned(),
+        "/contracts/shared".to_owned(),
+        "/contracts/suppliers".to_owned(),
+        format!("/contracts/suppliers/{sid}"),
+        format!("/contracts/{cid}"),
+        format!("/contracts/{cid}/edit"),
+        format!("/contracts/{cid}/kpis/{kid}"),
+        format!("/contracts/{cid}/kpis/new"),
+        format!("/contracts/{cid}/reviews/{rid}"),
+        format!("/contracts/{cid}/reviews/new"),
+        format!("/contracts/{cid}/actions/new?kind=improvement"),
+        format!("/contracts/{cid}/risks/new"),
+        format!("/contracts/{cid}/extensions/new"),
+        format!("/contracts/{cid}/documents/new"),
+        format!("/contracts/{cid}/performance"),
+        notice.trim_start_matches(&app.url("")).to_owned(),
+    ] {
+        b.go(&app.url(&path)).await;
+        let v = b.axe().await;
+        if !v.is_empty() {
+            failures.push_str(&format!("\n{path}:\n{}", describe(&v)));
+        }
+    }
+    // Forms sent empty come back with their errors: those pages are scanned too.
+    for (page, button) in [
+        (
+            "/contracts/new".to_owned(),
+            "main form button[type='submit']",
+        ),
+        (
+            format!("/contracts/{cid}/kpis/new"),
+            "main form button[type='submit']",
+        ),
+        (
+            format!("/contracts/{cid}/kpis/{kid}"),
+            "form[action$='/measurements'] button[type='submit']",
+        ),
+        (
+            format!("/contracts/{cid}/documents/new"),
+            "main form button[type='submit']",
+        ),
+    ] {
+        b.go(&app.url(&page)).await;
+        b.click(button).await;
+        assert!(
+            b.text(".govuk-error-summary")
+                .await
+                .contains("There is a problem"),
+            "{page}: errors shown"
+        );
+        let v = b.axe().await;
+        if !v.is_empty() {
+            failures.push_str(&format!("\n{page} (with errors):\n{}", describe(&v)));
+        }
+    }
+    // Another borough reads Camden's shared contract; the supplier reads its own ratings.
+    for (email, pages, heading) in [
+        (
+            "officer@hackney.example",
+            vec![format!("/contracts/{cid}"), "/contracts/shared".to_owned()],
+            "Contracts shared by London authorities",
+        ),
+        (
+            "bids@thamesgate.example",
+            vec![
+                format!("/contracts/suppliers/{sid}"),
+                "/contracts/insight".to_owned(),
+            ],
+            "What London authorities say about you",
+        ),
+    ] {
+        b.click("form[action='/sign-out'] button").await;
+        b.wait_for_url(|u| !u.contains("/contracts") && !u.contains("/sign-out"))
+            .await;
+        b.go(&app.url("/sign-in")).await;
+        b.type_into("#email", email).await;
+        b.type_into("#password", procurekit::seed::DEMO_PASSWORD)
+            .await;
+        b.click("form[action='/sign-in'] button").await;
+        b.wait_for_url(|u| !u.contains("/sign-in")).await;
+        for path in &pages {
+            b.go(&app.url(path)).await;
+            let v = b.axe().await;
+            if !v.is_empty() {
+                failures.push_str(&format!("\n{path} ({email}):\n{}", describe(&v)));
+            }
+        }
+        assert_eq!(b.text("h1").await, heading, "{email} signed in");
     }
     b.quit().await;
     assert!(failures.is_empty(), "axe-core violations:{failures}");
