@@ -74,8 +74,19 @@ pub fn live() -> Vec<Live> {
         },
         Live {
             id: "pipeline",
-            routes: || crate::pipeline::web::routes().merge(crate::pipeline::api::routes()),
-            openapi: crate::pipeline::api::PipelineApi::openapi,
+            // OCDS in and out is part of the pipeline: notices imported from Contracts Finder
+            // and Find a Tender, and the pipeline published as OCDS.
+            routes: || {
+                crate::pipeline::web::routes()
+                    .merge(crate::pipeline::api::routes())
+                    .merge(crate::ocds::web::routes())
+                    .merge(crate::ocds::api::routes())
+            },
+            openapi: || {
+                let mut doc = crate::pipeline::api::PipelineApi::openapi();
+                doc.merge(crate::ocds::api::OcdsApi::openapi());
+                doc
+            },
         },
         Live {
             id: "standards",

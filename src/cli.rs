@@ -47,6 +47,10 @@ struct ServeArgs {
     /// the outbox (platform admins can read it).
     #[arg(long, env = "PROCUREKIT_SMTP_URL")]
     smtp_url: Option<String>,
+    /// This service's OCDS ocid prefix (ocds-xxxxxx, registered with the Open Contracting
+    /// Partnership): with it, public procurements are published in /api/v1/ocds/releases.
+    #[arg(long, env = "PROCUREKIT_OCID_PREFIX")]
+    ocid_prefix: Option<crate::ocds::OcidPrefix>,
 }
 
 #[derive(Subcommand)]
@@ -68,12 +72,24 @@ enum Command {
         /// Where to write the copy (must not exist).
         file: String,
     },
+    /// Export data as files.
+    #[command(subcommand)]
+    Export(ExportCommand),
 }
 
 #[derive(Subcommand)]
 enum ImportCommand {
     /// A technology estate CSV (procurekit layout) or a council's contracts register.
     Estate(crate::estate::cli::EstateImportArgs),
+    /// OCDS 1.1 release or record packages (Contracts Finder, Find a Tender). Nothing is
+    /// imported if any file is not a valid package, unless --skip-invalid is given.
+    Ocds(crate::ocds::cli::OcdsImportArgs),
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Every public release as one OCDS 1.1 release package.
+    Ocds(crate::ocds::cli::OcdsExportArgs),
 }
 
 #[derive(Subcommand)]
@@ -173,11 +189,18 @@ async fn run(cli: Cli) -> CliResult {
             let (db, _) = crate::prepare(&url).await?;
             let result = match cmd {
                 ImportCommand::Estate(args) => crate::estate::cli::run(&db, args).await,
+                ImportCommand::Ocds(args) => crate::ocds::cli::import(&db, args).await,
             };
             db.close().await;
             result
         }
         Command::Backup { file } => backup(&url, &file).await,
+        Command::Export(ExportCommand::Ocds(args)) => {
+            let (db, _) = crate::prepare(&url).await?;
+            let result = crate::ocds::cli::export(&db, args).await;
+            db.close().await;
+            result
+        }
     }
 }
 
@@ -187,6 +210,7 @@ async fn serve(url: &str, args: ServeArgs, demo: bool) -> CliResult {
         crate::seed::demo(&db).await?;
     }
     let mut config = Config::new(args.bind, args.public_url, args.trust_proxy);
+    config.ocid_prefix = args.ocid_prefix;
     if let Some(url) = &args.smtp_url {
         config.smtp = Some(crate::notify::smtp::SmtpConfig::from_url(url)?);
     }

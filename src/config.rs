@@ -17,6 +17,9 @@ pub struct Config {
     pub instance: String,
     /// How often background jobs run; `None` turns them off (tests drive them by hand).
     pub jobs_every: Option<std::time::Duration>,
+    /// This service's registered OCDS ocid prefix; without one, procurements are not
+    /// published as OCDS (imported notices still are).
+    pub ocid_prefix: Option<crate::ocds::OcidPrefix>,
 }
 
 impl Config {
@@ -32,6 +35,7 @@ impl Config {
             smtp: None,
             instance: format!("instance-{}", crate::accounts::session::hex(&id)),
             jobs_every: Some(std::time::Duration::from_secs(5)),
+            ocid_prefix: None,
         }
     }
 }

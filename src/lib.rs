@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod joint;
 pub mod money;
 pub mod notify;
+pub mod ocds;
 pub mod pipeline;
 pub mod seed;
 pub mod standards;

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_suppliers"),
     migration!(4, "0004_estate"),
+    migration!(5, "0005_ocds"),
     migration!(6, "0006_governance"),
     migration!(7, "0007_standards"),
     migration!(8, "0008_pipeline"),

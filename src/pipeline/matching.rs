@@ -200,6 +200,11 @@ impl Matcher for PipelineOverlap {
 /// All collaboration opportunities for a procurement, best first.
 pub async fn find(db: &Db, viewer: &Viewer, p: &Procurement) -> DbResult<Vec<Candidate>> {
     let mut all = PipelineOverlap.candidates(db, viewer, p).await?;
+    all.extend(
+        crate::ocds::matcher::PastNotices
+            .candidates(db, viewer, p)
+            .await?,
+    );
     all.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.title.cmp(&b.title)));
     all.truncate(50);
     Ok(all)

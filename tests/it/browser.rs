@@ -483,6 +483,7 @@ async fn the_main_pages_have_no_accessibility_violations() {
         "/market",
         "/suppliers/register",
         "/engagements",
+        "/notices",
     ];
     let engagement_pages = [
         format!("/engagements/{engagement}"),

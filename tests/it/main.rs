@@ -15,6 +15,7 @@ mod guide;
 mod joint;
 mod joint_workspace;
 mod notify;
+mod ocds;
 mod pipeline;
 mod schema;
 mod standards;
