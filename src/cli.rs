@@ -56,11 +56,20 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Copy the database to FILE while it is in use (SQLite); prints the pg_dump command for PostgreSQL.
     Backup {
         /// Where to write the copy (must not exist).
         file: String,
     },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Councils' published spend files ("spend over £500"): CSV, TSV or ZIP of them.
+    Spend(crate::spend::cli::SpendArgs),
 }
 
 #[derive(Subcommand)]
@@ -98,8 +107,10 @@ enum UserCommand {
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PROCUREKIT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Logs go to standard error, so that command output (`--json`) stays parseable.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_writer(std::io::stderr)
         .with_target(false);
     if json {
         builder.json().init();
@@ -153,6 +164,12 @@ async fn run(cli: Cli) -> CliResult {
         Command::User(cmd) => {
             let (db, _) = crate::prepare(&url).await?;
             let result = user(&db, cmd).await;
+            db.close().await;
+            result
+        }
+        Command::Import(ImportCommand::Spend(args)) => {
+            let (db, _) = crate::prepare(&url).await?;
+            let result = crate::spend::cli::run(&db, args).await;
             db.close().await;
             result
         }

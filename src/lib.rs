@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod guide;
 pub mod seed;
+pub mod spend;
 pub mod suppliers;
 pub mod visibility;
 pub mod web;

@@ -70,6 +70,7 @@ pub async fn reference_data(db: &Db) -> DbResult<()> {
         },
     )
     .await?;
+    crate::spend::seed(db).await?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! normalised name (and aliases learnt from imports and admins' merge decisions).
 
 pub mod names;
+pub mod resolver;
 pub mod store;
 
 use std::fmt;

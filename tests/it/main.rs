@@ -10,5 +10,6 @@ mod browser;
 mod cli;
 mod guide;
 mod schema;
+mod spend;
 mod suppliers;
 mod visibility;
