@@ -432,3 +432,37 @@ fn import_spend_on_the_command_line_reports_json_and_takes_overrides() {
     assert!(!ok);
     assert!(err.contains("unknown field"), "{err}");
 }
+
+/// Precision and recall of the fuzzy supplier matcher on pairs of real payee names labelled
+/// from the published company and VAT numbers and a person's judgement
+/// (tests/fixtures/spend/supplier_pairs.py). The figures are reported in docs/spend.md.
+#[test]
+fn fuzzy_supplier_matching_is_measured_on_real_labelled_pairs() {
+    use procurekit::suppliers::fuzzy::{SUGGEST_AT, score};
+    let text = std::fs::read_to_string(fixtures().join("supplier_pairs.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let (mut tp, mut fp, mut fn_, mut tn) = (0, 0, 0, 0);
+    for r in rdr.records() {
+        let r = r.unwrap();
+        let same = &r[2] == "yes";
+        let m = score(&r[0], &r[1]);
+        assert!(!m.reason.is_empty());
+        match (m.score >= SUGGEST_AT, same) {
+            (true, true) => tp += 1,
+            (true, false) => {
+                eprintln!("false match: {:?} / {:?}: {}", &r[0], &r[1], m.reason);
+                fp += 1
+            }
+            (false, true) => fn_ += 1,
+            (false, false) => tn += 1,
+        }
+    }
+    let precision = f64::from(tp) / f64::from(tp + fp);
+    let recall = f64::from(tp) / f64::from(tp + fn_);
+    eprintln!(
+        "fuzzy matching at {SUGGEST_AT}: precision {precision:.2}, recall {recall:.2} \
+         (tp {tp}, fp {fp}, fn {fn_}, tn {tn})"
+    );
+    assert!(precision >= 0.75, "precision {precision:.2}");
+    assert!(recall >= 0.6, "recall {recall:.2}");
+}
