@@ -66,11 +66,18 @@ pub struct Live {
 /// The capabilities this build serves.
 pub fn live() -> Vec<Live> {
     use utoipa::OpenApi;
-    vec![Live {
-        id: "guide",
-        routes: || crate::guide::web::routes().merge(crate::guide::api::routes()),
-        openapi: crate::guide::api::GuideApi::openapi,
-    }]
+    vec![
+        Live {
+            id: "guide",
+            routes: || crate::guide::web::routes().merge(crate::guide::api::routes()),
+            openapi: crate::guide::api::GuideApi::openapi,
+        },
+        Live {
+            id: "spend",
+            routes: || crate::spend::web::routes().merge(crate::spend::api::routes()),
+            openapi: crate::spend::api::SpendApi::openapi,
+        },
+    ]
 }
 
 pub fn live_ids() -> Vec<&'static str> {

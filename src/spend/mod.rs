@@ -4,8 +4,10 @@
 //! spend-based red flags. Spend is published open data, so its analysis is public; imports
 //! are made by a body's own officers (or platform admins, or the command line).
 
+pub mod api;
 pub mod bodies;
 pub mod categories;
+pub mod charts;
 pub mod cli;
 pub mod dates;
 pub mod import;
@@ -15,6 +17,8 @@ pub mod period;
 pub mod rollups;
 pub mod rows;
 pub mod source;
+pub mod store;
+pub mod web;
 
 pub use money::Pence;
 

@@ -28,6 +28,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("guide", "Guide", "/guide"),
     ("templates", "Templates", "/templates"),
     ("problems", "Problems", "/problems"),
+    ("spend", "Spend", "/spend"),
     ("search", "Search", "/search"),
 ];
 

@@ -14,6 +14,7 @@ on_both_databases!(
     reimporting_a_file_or_an_overlapping_one_adds_no_duplicates,
     a_dry_run_reports_everything_and_saves_nothing,
     a_file_that_cannot_be_imported_saves_nothing_and_says_why,
+    spend_analysis_is_public_with_charts_tables_csv_and_json,
 );
 
 fn fixtures() -> PathBuf {
@@ -465,4 +466,81 @@ fn fuzzy_supplier_matching_is_measured_on_real_labelled_pairs() {
     );
     assert!(precision >= 0.75, "precision {precision:.2}");
     assert!(recall >= 0.6, "recall {recall:.2}");
+}
+
+async fn spend_analysis_is_public_with_charts_tables_csv_and_json(app: TestApp) {
+    import_text(&app, "hackney-may.csv", SMALL, &ImportOptions::default())
+        .await
+        .unwrap();
+    let client = app.client();
+    // Signed out: spend is published open data.
+    let (status, html) = app.get(&client, "/spend").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("London Borough of Hackney") && html.contains("Thamesgate Systems Ltd"));
+    assert!(
+        html.contains("<svg") && html.contains("table below"),
+        "a chart with its table"
+    );
+    assert!(html.contains("<caption"), "tables have captions");
+    let (status, html) = app.get(&client, "/spend/bodies/hackney").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Software and licences"),
+        "categorised from the expense type"
+    );
+    assert!(
+        html.contains("hackney-may.csv"),
+        "the file the figures come from"
+    );
+    let (status, html) = app
+        .get(&client, "/spend/categories/ict-software?scope=london")
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("10000") || html.contains("10,000"),
+        "one supplier: HHI 10,000"
+    );
+    assert!(html.contains("highly concentrated"));
+    // Every table downloads as CSV with the same figures.
+    let resp = client
+        .get(app.url("/spend/bodies/hackney?csv=suppliers"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = resp.text().await.unwrap();
+    assert!(
+        csv.starts_with("Supplier,Company number,Spend,Payments,Bodies"),
+        "{csv}"
+    );
+    assert!(csv.contains("Acme Cleaning Limited,,2501.00,2,1"), "{csv}");
+    // And JSON, described in the OpenAPI document.
+    let v: serde_json::Value = client
+        .get(app.url("/api/v1/spend/categories?scope=london"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let software = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["code"] == "ict-software")
+        .expect("software market");
+    assert_eq!(software["hhi"], 10000);
+    assert_eq!(software["band"], "highly_concentrated");
+    assert_eq!(software["cr4_bp"], 10000);
+    let (_, doc) = app.get(&client, "/api/v1/openapi.json").await;
+    assert!(doc.contains("/api/v1/spend/categories/{code}"));
+    let (status, _) = app.get(&client, "/spend/bodies/no-such-body").await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get(&client, "/spend/suppliers/999999").await;
+    assert_eq!(status, 404);
 }
