@@ -106,6 +106,11 @@ impl Rollups {
 
     /// Adds this import's sums to the rollup tables.
     pub async fn flush(&self, tx: &mut Tx) -> DbResult<()> {
+        self.flush_body_tables(tx).await?;
+        self.flush_supplier_tables(tx).await
+    }
+
+    async fn flush_body_tables(&self, tx: &mut Tx) -> DbResult<()> {
         upsert(
             tx,
             "spend_r_org_month (org_id, month, total_pence, payments, redacted_pence)",
@@ -113,15 +118,18 @@ impl Rollups {
             "total_pence = spend_r_org_month.total_pence + excluded.total_pence,
              payments = spend_r_org_month.payments + excluded.payments,
              redacted_pence = spend_r_org_month.redacted_pence + excluded.redacted_pence",
-            self.org_month.iter().map(|((o, m), (s, r))| {
-                vec![
-                    Arg::from(*o),
-                    Arg::from(m.as_str()),
-                    Arg::from(s.total),
-                    Arg::from(s.count),
-                    Arg::from(*r),
-                ]
-            }),
+            self.org_month
+                .iter()
+                .map(|((o, m), (s, r))| {
+                    vec![
+                        Arg::from(*o),
+                        Arg::from(m.as_str()),
+                        Arg::from(s.total),
+                        Arg::from(s.count),
+                        Arg::from(*r),
+                    ]
+                })
+                .collect(),
         )
         .await?;
         upsert(
@@ -130,16 +138,43 @@ impl Rollups {
             "(org_id, category_id)",
             "total_pence = spend_r_org_category.total_pence + excluded.total_pence,
              payments = spend_r_org_category.payments + excluded.payments",
-            self.org_category.iter().map(|((o, c), s)| {
-                vec![
-                    Arg::from(*o),
-                    Arg::from(*c),
-                    Arg::from(s.total),
-                    Arg::from(s.count),
-                ]
-            }),
+            self.org_category
+                .iter()
+                .map(|((o, c), s)| {
+                    vec![
+                        Arg::from(*o),
+                        Arg::from(*c),
+                        Arg::from(s.total),
+                        Arg::from(s.count),
+                    ]
+                })
+                .collect(),
         )
         .await?;
+        upsert(
+            tx,
+            "spend_r_label (org_id, label_id, category_id, total_pence, payments)",
+            "(org_id, label_id, category_id)",
+            "total_pence = spend_r_label.total_pence + excluded.total_pence,
+             payments = spend_r_label.payments + excluded.payments",
+            self.label
+                .iter()
+                .map(|((o, l, c), v)| {
+                    vec![
+                        Arg::from(*o),
+                        Arg::from(*l),
+                        Arg::from(*c),
+                        Arg::from(v.total),
+                        Arg::from(v.count),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn flush_supplier_tables(&self, tx: &mut Tx) -> DbResult<()> {
         upsert(
             tx,
             "spend_r_org_supplier (org_id, supplier_id, total_pence, payments, first_date, last_date)",
@@ -159,7 +194,8 @@ impl Rollups {
                     Arg::from(v.first),
                     Arg::from(v.last),
                 ]
-            }),
+            })
+            .collect(),
         )
         .await?;
         upsert(
@@ -168,14 +204,17 @@ impl Rollups {
             "(supplier_id, month)",
             "total_pence = spend_r_supplier_month.total_pence + excluded.total_pence,
              payments = spend_r_supplier_month.payments + excluded.payments",
-            self.supplier_month.iter().map(|((s, m), v)| {
-                vec![
-                    Arg::from(*s),
-                    Arg::from(m.as_str()),
-                    Arg::from(v.total),
-                    Arg::from(v.count),
-                ]
-            }),
+            self.supplier_month
+                .iter()
+                .map(|((s, m), v)| {
+                    vec![
+                        Arg::from(*s),
+                        Arg::from(m.as_str()),
+                        Arg::from(v.total),
+                        Arg::from(v.count),
+                    ]
+                })
+                .collect(),
         )
         .await?;
         upsert(
@@ -184,37 +223,80 @@ impl Rollups {
             "(category_id, supplier_id, org_id, fy)",
             "total_pence = spend_r_market.total_pence + excluded.total_pence,
              payments = spend_r_market.payments + excluded.payments",
-            self.market.iter().map(|((c, s, o, fy), v)| {
-                vec![
-                    Arg::from(*c),
-                    Arg::from(*s),
-                    Arg::from(*o),
-                    Arg::from(i64::from(*fy)),
-                    Arg::from(v.total),
-                    Arg::from(v.count),
-                ]
-            }),
-        )
-        .await?;
-        upsert(
-            tx,
-            "spend_r_label (org_id, label_id, category_id, total_pence, payments)",
-            "(org_id, label_id, category_id)",
-            "total_pence = spend_r_label.total_pence + excluded.total_pence,
-             payments = spend_r_label.payments + excluded.payments",
-            self.label.iter().map(|((o, l, c), v)| {
-                vec![
-                    Arg::from(*o),
-                    Arg::from(*l),
-                    Arg::from(*c),
-                    Arg::from(v.total),
-                    Arg::from(v.count),
-                ]
-            }),
+            self.market
+                .iter()
+                .map(|((c, s, o, fy), v)| {
+                    vec![
+                        Arg::from(*c),
+                        Arg::from(*s),
+                        Arg::from(*o),
+                        Arg::from(i64::from(*fy)),
+                        Arg::from(v.total),
+                        Arg::from(v.count),
+                    ]
+                })
+                .collect(),
         )
         .await?;
         Ok(())
     }
+}
+
+/// Rebuilds the supplier rollups of some suppliers from their payments, after an admin moved
+/// payments between suppliers (merge or split). Body totals do not change.
+pub async fn rebuild_suppliers(tx: &mut Tx, suppliers: &[i64]) -> DbResult<()> {
+    if suppliers.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = (1..=suppliers.len()).map(|i| format!("${i}")).collect();
+    let list = list.join(",");
+    let ids = || suppliers.iter().map(|s| Arg::from(*s)).collect::<Vec<_>>();
+    let rows: Vec<(i64, NaiveDate, i64, i64, i64)> = tx
+        .fetch_all(
+            format!(
+                "SELECT org_id, paid_on, amount_pence, supplier_id, category_id FROM spend_payments
+                 WHERE supplier_id IN ({list})"
+            ),
+            ids(),
+        )
+        .await?;
+    let mut categories: HashSet<i64> = tx
+        .fetch_all::<(i64,)>(
+            format!(
+                "SELECT DISTINCT category_id FROM spend_r_market WHERE supplier_id IN ({list})"
+            ),
+            ids(),
+        )
+        .await?
+        .into_iter()
+        .map(|(c,)| c)
+        .collect();
+    for table in [
+        "spend_r_org_supplier",
+        "spend_r_supplier_month",
+        "spend_r_market",
+    ] {
+        tx.execute(
+            format!("DELETE FROM {table} WHERE supplier_id IN ({list})"),
+            ids(),
+        )
+        .await?;
+    }
+    let mut r = Rollups::default();
+    for (org_id, date, pence, supplier, category) in rows {
+        categories.insert(category);
+        r.add(&Counted {
+            org_id,
+            date,
+            pence,
+            supplier_id: Some(supplier),
+            redacted: false,
+            category_id: category,
+            expense_label_id: None,
+        });
+    }
+    r.flush_supplier_tables(tx).await?;
+    refresh_category_stats(tx, &categories).await
 }
 
 /// Multi-row `INSERT … ON CONFLICT DO UPDATE`, in chunks that stay under both engines'
@@ -224,10 +306,10 @@ async fn upsert(
     into: &str,
     key: &str,
     set: &str,
-    rows: impl Iterator<Item = Vec<Arg>>,
+    rows: Vec<Vec<Arg>>,
 ) -> DbResult<()> {
     let mut buf: Vec<Vec<Arg>> = Vec::new();
-    let mut rows = rows.peekable();
+    let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         buf.clear();
         buf.extend(rows.by_ref().take(1000));

@@ -6,8 +6,9 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
+use axum::response::Redirect;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::charts;
@@ -22,6 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/spend", get(overview))
         .route("/spend/bodies/{slug}", get(body))
         .route("/spend/suppliers/{id}", get(supplier))
+        .route("/spend/suppliers/{id}/merge", post(merge_supplier))
+        .route("/spend/suppliers/{id}/split", post(split_supplier))
         .route("/spend/categories", get(categories))
         .route("/spend/categories/{code}", get(category))
         .route("/spend/uncategorised", get(uncategorised))
@@ -117,6 +120,14 @@ struct AnalysisPage {
     headline: Vec<(String, String)>,
     sections: Vec<Section>,
     footnote: String,
+    admin: Option<AdminPanel>,
+}
+
+/// The supplier register controls, shown to platform admins on a supplier's page.
+pub struct AdminPanel {
+    pub supplier_id: i64,
+    pub duplicates: Vec<(i64, String, String, String)>,
+    pub aliases: Vec<(String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -366,6 +377,7 @@ async fn overview(
             supplier_section(path, Some(scope), "Largest suppliers", &suppliers),
             markets_section(path, scope, &markets),
         ],
+        admin: None,
         footnote: "Spend is published open data; figures are as each body published them, net of VAT where the file says so.".into(),
     };
     respond(page, &q)
@@ -458,6 +470,7 @@ async fn body(
             },
         ],
         footnote: String::new(),
+        admin: None,
     };
     respond(page, &q)
 }
@@ -491,6 +504,23 @@ async fn supplier(
     if let Some(v) = &s.vat_number {
         headline.push(("VAT number".into(), v.clone()));
     }
+    let is_admin = auth
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == crate::accounts::Role::PlatformAdmin);
+    let admin = if is_admin {
+        Some(AdminPanel {
+            supplier_id: s.id,
+            duplicates: crate::suppliers::admin::possible_duplicates(&state.db, &s)
+                .await?
+                .into_iter()
+                .map(|(c, m)| (c.id, c.name, format!("{:.2}", m.score), m.reason))
+                .collect(),
+            aliases: crate::suppliers::admin::aliases(&state.db, s.id).await?,
+        })
+    } else {
+        None
+    };
     let page = AnalysisPage {
         layout: Layout::new(&auth, &s.name)
             .nav("spend")
@@ -550,6 +580,7 @@ async fn supplier(
             },
         ],
         footnote: String::new(),
+        admin,
     };
     respond(page, &q)
 }
@@ -571,6 +602,7 @@ async fn categories(
         scopes: scope_links("/spend/categories", scope),
         headline: vec![],
         sections: vec![markets_section("/spend/categories", scope, &markets)],
+        admin: None,
         footnote: "Some expense types match no category yet: see the uncategorised spend report at /spend/uncategorised.".into(),
     };
     respond(page, &q)
@@ -693,6 +725,7 @@ async fn category(
             },
         ],
         footnote: String::new(),
+        admin: None,
     };
     respond(page, &q)
 }
@@ -734,6 +767,74 @@ async fn uncategorised(
             csv_href: csv_href("/spend/uncategorised", None, "labels"),
         }],
         footnote: String::new(),
+        admin: None,
     };
     respond(page, &q)
+}
+
+fn require_platform_admin<'a>(
+    auth: &'a Auth,
+    here: &str,
+) -> Result<&'a crate::accounts::User, PageError> {
+    auth.require_role(
+        here,
+        &[crate::accounts::Role::PlatformAdmin],
+        "Only platform admins can merge or split suppliers in the shared register.",
+    )
+}
+
+fn decision_error(e: crate::suppliers::admin::DecisionError) -> PageError {
+    use crate::suppliers::admin::DecisionError as D;
+    match e {
+        D::Db(e) => e.into(),
+        D::UnknownSupplier => PageError::NotFound,
+        other => PageError::BadRequest(other.to_string()),
+    }
+}
+
+async fn merge_supplier(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    crate::web::form::CsrfForm(fields, auth): crate::web::form::CsrfForm<crate::web::form::Fields>,
+) -> Result<Response, PageError> {
+    let here = format!("/spend/suppliers/{id}");
+    let user = require_platform_admin(&auth, &here)?;
+    let other: i64 = fields
+        .get("other")
+        .parse()
+        .map_err(|_| PageError::BadRequest("Choose the supplier to merge.".into()))?;
+    crate::suppliers::admin::merge(&state.db, id, other, Some(user.id))
+        .await
+        .map_err(decision_error)?;
+    crate::accounts::store::audit(
+        &state.db,
+        Some(user),
+        "supplier_merged",
+        &format!("Merged supplier {other} into {id}"),
+        Some(&auth.ip),
+    )
+    .await?;
+    Ok(Redirect::to(&here).into_response())
+}
+
+async fn split_supplier(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    crate::web::form::CsrfForm(fields, auth): crate::web::form::CsrfForm<crate::web::form::Fields>,
+) -> Result<Response, PageError> {
+    let here = format!("/spend/suppliers/{id}");
+    let user = require_platform_admin(&auth, &here)?;
+    let alias = fields.get("alias").to_owned();
+    let new_id = crate::suppliers::admin::split(&state.db, id, &alias, Some(user.id))
+        .await
+        .map_err(decision_error)?;
+    crate::accounts::store::audit(
+        &state.db,
+        Some(user),
+        "supplier_split",
+        &format!("Split \"{alias}\" off supplier {id} as supplier {new_id}"),
+        Some(&auth.ip),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/spend/suppliers/{new_id}")).into_response())
 }

@@ -15,6 +15,7 @@ on_both_databases!(
     a_dry_run_reports_everything_and_saves_nothing,
     a_file_that_cannot_be_imported_saves_nothing_and_says_why,
     spend_analysis_is_public_with_charts_tables_csv_and_json,
+    platform_admins_merge_and_split_suppliers_and_later_imports_follow,
 );
 
 fn fixtures() -> PathBuf {
@@ -543,4 +544,129 @@ async fn spend_analysis_is_public_with_charts_tables_csv_and_json(app: TestApp) 
     assert_eq!(status, 404);
     let (status, _) = app.get(&client, "/spend/suppliers/999999").await;
     assert_eq!(status, 404);
+}
+
+async fn supplier_id(app: &TestApp, name: &str) -> i64 {
+    app.db
+        .scalar::<i64>(
+            "SELECT COALESCE(merged_into, id) FROM suppliers WHERE name = $1",
+            procurekit::args![name],
+        )
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn platform_admins_merge_and_split_suppliers_and_later_imports_follow(app: TestApp) {
+    let opts = ImportOptions::default();
+    let may = "Body Name,Payment Date,Transaction Number,Net Amount,Supplier Name,Expense Type
+London Borough of Hackney,2024-05-01,T1,600.00,Thamesgate Systems Ltd,Software Licences
+London Borough of Hackney,2024-05-02,T2,400.00,TGS Digital,Software Licences
+";
+    import_text(&app, "may.csv", may, &opts).await.unwrap();
+    let keep = supplier_id(&app, "Thamesgate Systems Ltd").await;
+    let absorb = supplier_id(&app, "TGS Digital").await;
+    assert_ne!(keep, absorb);
+
+    // An officer cannot change the shared register.
+    let officer = app
+        .signed_in(
+            &app.user("hackney", procurekit::accounts::Role::Officer)
+                .await,
+        )
+        .await;
+    let page = format!("/spend/suppliers/{keep}");
+    let r = app
+        .post_form(
+            &officer,
+            &page,
+            &format!("{page}/merge"),
+            &[("other", &absorb.to_string())],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 403);
+    let (_, html) = app.get(&officer, &page).await;
+    assert!(!html.contains("Merge into this supplier"));
+
+    let admin = app
+        .signed_in(
+            &app.user("london-convenor", procurekit::accounts::Role::PlatformAdmin)
+                .await,
+        )
+        .await;
+    let (_, html) = app.get(&admin, &page).await;
+    assert!(html.contains("Spellings matched to this supplier"));
+    let r = app
+        .post_form(
+            &admin,
+            &page,
+            &format!("{page}/merge"),
+            &[("other", &absorb.to_string())],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(supplier_id(&app, "TGS Digital").await, keep);
+    let total = count(
+        &app,
+        &format!("SELECT total_pence FROM spend_r_org_supplier WHERE supplier_id = {keep}"),
+    )
+    .await;
+    assert_eq!(total, 100000, "the rollups follow the merge");
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM spend_r_org_supplier WHERE supplier_id = {absorb}")
+        )
+        .await,
+        0
+    );
+
+    // The next file's "TGS Digital" is Thamesgate: the importer remembers the decision.
+    let june = "Body Name,Payment Date,Transaction Number,Net Amount,Supplier Name,Expense Type
+London Borough of Hackney,2024-06-02,T3,450.00,TGS DIGITAL,Software Licences
+";
+    let r = import_text(&app, "june.csv", june, &opts).await.unwrap();
+    assert_eq!(r.new_suppliers, 0);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM spend_payments WHERE supplier_id = {keep}")
+        )
+        .await,
+        3
+    );
+
+    // Split the spelling off again: it becomes its own supplier, with its payments.
+    let r = app
+        .post_form(
+            &admin,
+            &page,
+            &format!("{page}/split"),
+            &[("alias", "tgs digital")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let new_id: i64 = crate::helpers::location(&r)
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_ne!(new_id, keep);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM spend_payments WHERE supplier_id = {new_id}")
+        )
+        .await,
+        2
+    );
+    let total = count(
+        &app,
+        &format!("SELECT total_pence FROM spend_r_org_supplier WHERE supplier_id = {keep}"),
+    )
+    .await;
+    assert_eq!(total, 60000);
+    let decisions = count(&app, "SELECT COUNT(*) FROM supplier_decisions").await;
+    assert_eq!(decisions, 2, "who decided what is kept");
 }
