@@ -170,6 +170,8 @@ pub async fn demo(db: &Db) -> DbResult<()> {
             Err(e) => tracing::warn!(error = %e, email = a.email, "demo account skipped"),
         }
     }
+    // Real published spend, imported in the background so start-up stays fast.
+    crate::spend::demo::start(db.clone());
     Ok(())
 }
 

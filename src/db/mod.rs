@@ -394,6 +394,37 @@ pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// The placeholders of a multi-row `VALUES` list, `rows` rows of `width` values, numbered
+/// from 1: `($1,$2),($3,$4)` on PostgreSQL, `(?,?),(?,?)` on SQLite. Bulk writes need this:
+/// SQLite finds a `$n` parameter's index by walking the list of names, so a statement with
+/// thousands of `$n` parameters binds in quadratic time, while anonymous `?` parameters bind by
+/// position. Use it for the whole statement: do not mix it with `$n` placeholders.
+pub fn values_list(backend: Backend, rows: usize, width: usize) -> String {
+    let mut s = String::with_capacity(rows * (width * 7 + 3));
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..width {
+            if c > 0 {
+                s.push(',');
+            }
+            n += 1;
+            match backend {
+                Backend::Sqlite => s.push('?'),
+                Backend::Postgres => {
+                    s.push('$');
+                    s.push_str(&n.to_string());
+                }
+            }
+        }
+        s.push(')');
+    }
+    s
+}
+
 /// Escapes `%`, `_` and `\` so that a search box cannot turn a `LIKE` into a pattern that
 /// matches everything (and scans every row). Use with `LIKE $n ESCAPE '\'`.
 pub fn like_pattern(input: &str) -> String {
@@ -462,6 +493,12 @@ mod tests {
         );
         assert_eq!(redact("postgres://db.local/pk"), "postgres://db.local/pk");
         assert_eq!(redact("data/procurekit.db"), "data/procurekit.db");
+    }
+
+    #[test]
+    fn values_lists_per_backend() {
+        assert_eq!(values_list(Backend::Postgres, 2, 2), "($1,$2),($3,$4)");
+        assert_eq!(values_list(Backend::Sqlite, 2, 2), "(?,?),(?,?)");
     }
 
     #[test]

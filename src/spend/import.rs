@@ -630,12 +630,9 @@ impl Labels {
         let pending = std::mem::take(&mut self.pending);
         for chunk in pending.chunks(1000) {
             let mut sql = String::from("INSERT INTO spend_labels (kind, text) VALUES ");
+            sql.push_str(&crate::db::values_list(tx.backend(), chunk.len(), 2));
             let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 2);
-            for (i, (k, t)) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!("(${},${})", i * 2 + 1, i * 2 + 2));
+            for (k, t) in chunk {
                 args.push(label_kind(*k).into());
                 args.push(t.as_str().into());
             }
@@ -954,22 +951,10 @@ impl Importer<'_> {
              payee_label_id, redacted, category_id, expense_label_id, service_label_id,
              transaction_ref, line_no, fingerprint) VALUES ",
         );
+        sql.push_str(&crate::db::values_list(tx.backend(), todo.len(), 13));
         let mut args: Vec<Arg> = Vec::with_capacity(todo.len() * 13);
-        for (n, &i) in todo.iter().enumerate() {
+        for &i in todo {
             let (r, s) = &chunk[i];
-            if n > 0 {
-                sql.push(',');
-            }
-            let b = n * 13;
-            sql.push('(');
-            for j in 1..=13 {
-                if j > 1 {
-                    sql.push(',');
-                }
-                sql.push('$');
-                sql.push_str(&(b + j).to_string());
-            }
-            sql.push(')');
             let (payee_label, redacted) = match &r.payee {
                 PayeeOut::Named { text, .. } => (self.labels.get(PAYEE, text), false),
                 PayeeOut::Redacted(text) => (self.labels.get(PAYEE, text), true),

@@ -730,7 +730,9 @@ fn fits(field: Field, p: &Profile) -> bool {
         Field::Amount => p.frac(p.money) >= 0.8,
         Field::Supplier => p.frac(p.alpha) >= 0.5,
         Field::TransactionId => p.distinct_ratio() >= 0.2 || p.distinct.len() > 50,
-        Field::Body | Field::BodyName => p.distinct.len() <= 10,
+        // A body column repeats a few values (one body, or a combined file of several):
+        // never one value per row.
+        Field::Body | Field::BodyName => p.distinct.len() <= 60 || p.distinct_ratio() <= 0.05,
         Field::CompanyNumber => p.frac(p.company_numbers) >= 0.5,
         Field::VatNumber => p.frac(p.vat_numbers) >= 0.5,
         Field::ExpenseType | Field::Classification | Field::ServiceArea => p.frac(p.alpha) >= 0.3,

@@ -10,6 +10,7 @@ pub mod categories;
 pub mod charts;
 pub mod cli;
 pub mod dates;
+pub mod demo;
 pub mod import;
 pub mod layout;
 pub mod money;

@@ -315,19 +315,9 @@ async fn upsert(
         buf.extend(rows.by_ref().take(1000));
         let width = buf[0].len();
         let mut sql = format!("INSERT INTO {into} VALUES ");
+        sql.push_str(&crate::db::values_list(tx.backend(), buf.len(), width));
         let mut args = Vec::with_capacity(buf.len() * width);
-        for (i, r) in buf.drain(..).enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            for j in 0..width {
-                if j > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!("${}", i * width + j + 1));
-            }
-            sql.push(')');
+        for r in buf.drain(..) {
             args.extend(r);
         }
         sql.push_str(&format!(" ON CONFLICT {key} DO UPDATE SET {set}"));

@@ -177,21 +177,10 @@ impl Resolver {
             let mut sql = String::from(
                 "INSERT INTO suppliers (name, normalised_name, company_number, vat_number, created_at) VALUES ",
             );
+            sql.push_str(&crate::db::values_list(tx.backend(), chunk.len(), 5));
             let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 5);
             let t = now();
-            for (i, p) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                let b = i * 5;
-                sql.push_str(&format!(
-                    "(${},${},${},${},${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5
-                ));
+            for p in chunk {
                 args.push(p.name.as_str().into());
                 args.push(p.normalised.as_str().into());
                 args.push(p.company_number.as_deref().into());
@@ -240,14 +229,12 @@ impl Resolver {
         aliases.append(&mut self.new_aliases);
         for chunk in aliases.chunks(1000) {
             let mut sql = String::from(
-                "INSERT INTO supplier_aliases (normalised_name, supplier_id, source) VALUES ",
+                "INSERT INTO supplier_aliases (source, normalised_name, supplier_id) VALUES ",
             );
-            let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 2);
-            for (i, (n, id)) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!("(${},${},'import')", i * 2 + 1, i * 2 + 2));
+            sql.push_str(&crate::db::values_list(tx.backend(), chunk.len(), 3));
+            let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 3);
+            for (n, id) in chunk {
+                args.push(Arg::from("import"));
                 args.push(n.as_str().into());
                 args.push((*id).into());
             }
