@@ -33,9 +33,9 @@ for ROWS in "${@:-2000000}"; do
   SIZE=$(du -h "$CSV" | cut -f1)
   DB=$WORK/bench-$ROWS.db
   rm -f "$DB" "$DB"-wal "$DB"-shm "$WORK"/duck-$ROWS.duckdb*
-  "$BIN" --database "$DB" migrate > /dev/null
+  PROCUREKIT_LOG=error "$BIN" --database "$DB" migrate > /dev/null
 
-  /usr/bin/time -f "%e %M" -o "$WORK/time.txt" \
+  PROCUREKIT_LOG=error /usr/bin/time -f "%e %M" -o "$WORK/time.txt" \
     "$BIN" --database "$DB" import spend "$CSV" --json > "$WORK/report-$ROWS.json"
   read -r PK_SECS PK_KB < "$WORK/time.txt"
 

@@ -359,6 +359,22 @@ impl Tx {
         }
     }
 
+    /// Gives a bulk load (a spend import of millions of rows) a page cache large enough to
+    /// hold the indexes it writes, so SQLite does not spill and re-read them through the WAL;
+    /// `false` restores the default. Per connection; nothing to do on PostgreSQL, whose shared
+    /// buffers are the server's.
+    pub async fn bulk_load(&mut self, on: bool) -> DbResult<()> {
+        if let Tx::Sqlite(t) = self {
+            let sql = if on {
+                "PRAGMA cache_size = -262144"
+            } else {
+                "PRAGMA cache_size = -2000"
+            };
+            sqlx::query(sql).execute(&mut **t).await?;
+        }
+        Ok(())
+    }
+
     fn exec(&mut self) -> Exec<&mut sqlx::SqliteConnection, &mut sqlx::PgConnection> {
         match self {
             Tx::Sqlite(t) => Exec::Sqlite(&mut **t),

@@ -573,9 +573,10 @@ fn parse_file(
 
 // ---- Database side ---------------------------------------------------------------------
 
-/// Interned texts (payee names, expense types, service areas) and their ids.
+/// Interned texts (payee names, expense types, service areas) and their ids, one map per
+/// kind so that lookups by `&str` allocate nothing.
 struct Labels {
-    ids: HashMap<(u8, String), i64>,
+    ids: [HashMap<String, i64>; 3],
     pending: Vec<(u8, String)>,
 }
 
@@ -591,22 +592,23 @@ fn label_kind(k: u8) -> &'static str {
     }
 }
 
+fn kind_of(kind: &str) -> u8 {
+    match kind {
+        "payee" => PAYEE,
+        "expense" => EXPENSE,
+        _ => SERVICE,
+    }
+}
+
 impl Labels {
     async fn load(tx: &mut Tx) -> Result<Labels, DbError> {
         let rows: Vec<(i64, String, String)> = tx
             .fetch_all("SELECT id, kind, text FROM spend_labels", vec![])
             .await?;
-        let ids = rows
-            .into_iter()
-            .map(|(id, kind, text)| {
-                let k = match kind.as_str() {
-                    "payee" => PAYEE,
-                    "expense" => EXPENSE,
-                    _ => SERVICE,
-                };
-                ((k, text), id)
-            })
-            .collect();
+        let mut ids: [HashMap<String, i64>; 3] = Default::default();
+        for (id, kind, text) in rows {
+            ids[usize::from(kind_of(&kind))].insert(text, id);
+        }
         Ok(Labels {
             ids,
             pending: Vec::new(),
@@ -614,16 +616,15 @@ impl Labels {
     }
 
     fn want(&mut self, kind: u8, text: &str) {
-        // Lookup without allocating for the common case of a known label.
-        let key = (kind, text.to_owned());
-        if !self.ids.contains_key(&key) {
-            self.ids.insert(key.clone(), 0);
-            self.pending.push(key);
+        let map = &mut self.ids[usize::from(kind)];
+        if !map.contains_key(text) {
+            map.insert(text.to_owned(), 0);
+            self.pending.push((kind, text.to_owned()));
         }
     }
 
     fn get(&self, kind: u8, text: &str) -> Option<i64> {
-        self.ids.get(&(kind, text.to_owned())).copied()
+        self.ids[usize::from(kind)].get(text).copied()
     }
 
     async fn flush(&mut self, tx: &mut Tx) -> Result<(), DbError> {
@@ -639,12 +640,7 @@ impl Labels {
             sql.push_str(" ON CONFLICT (kind, text) DO UPDATE SET text = excluded.text RETURNING id, kind, text");
             let rows: Vec<(i64, String, String)> = tx.fetch_all(sql, args).await?;
             for (id, kind, text) in rows {
-                let k = match kind.as_str() {
-                    "payee" => PAYEE,
-                    "expense" => EXPENSE,
-                    _ => SERVICE,
-                };
-                self.ids.insert((k, text), id);
+                self.ids[usize::from(kind_of(&kind))].insert(text, id);
             }
         }
         Ok(())
@@ -1017,6 +1013,7 @@ pub async fn import(
     let started = Instant::now();
     let file = input.name.clone();
     let mut tx = db.begin().await?;
+    tx.bulk_load(true).await?;
     let default_org = match &opts.body {
         Some(b) => Some(
             bodies::resolve(&mut tx, b, opts.create_body)
@@ -1211,6 +1208,7 @@ pub async fn import(
         )
         .await?;
     }
+    tx.bulk_load(false).await?;
     if opts.dry_run {
         // Dropping the transaction rolls back everything, new bodies and suppliers included.
         drop(tx);
