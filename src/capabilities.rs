@@ -117,6 +117,11 @@ pub fn live() -> Vec<Live> {
             routes: || crate::engagement::web::routes().merge(crate::engagement::api::routes()),
             openapi: crate::engagement::api::EngagementApi::openapi,
         },
+        Live {
+            id: "spend",
+            routes: || crate::spend::web::routes().merge(crate::spend::api::routes()),
+            openapi: crate::spend::api::SpendApi::openapi,
+        },
     ]
 }
 

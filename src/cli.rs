@@ -79,6 +79,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ImportCommand {
+    /// Councils' published spend files ("spend over £500"): CSV, TSV or ZIP of them.
+    Spend(crate::spend::cli::SpendArgs),
     /// A technology estate CSV (procurekit layout) or a council's contracts register.
     Estate(crate::estate::cli::EstateImportArgs),
     /// OCDS 1.1 release or record packages (Contracts Finder, Find a Tender). Nothing is
@@ -127,8 +129,10 @@ enum UserCommand {
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PROCUREKIT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Logs go to standard error, so that command output (`--json`) stays parseable.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_writer(std::io::stderr)
         .with_target(false);
     if json {
         builder.json().init();
@@ -188,6 +192,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Import(cmd) => {
             let (db, _) = crate::prepare(&url).await?;
             let result = match cmd {
+                ImportCommand::Spend(args) => crate::spend::cli::run(&db, args).await,
                 ImportCommand::Estate(args) => crate::estate::cli::run(&db, args).await,
                 ImportCommand::Ocds(args) => crate::ocds::cli::import(&db, args).await,
             };

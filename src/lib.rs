@@ -22,6 +22,7 @@ pub mod notify;
 pub mod ocds;
 pub mod pipeline;
 pub mod seed;
+pub mod spend;
 pub mod standards;
 pub mod suppliers;
 pub mod visibility;

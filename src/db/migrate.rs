@@ -28,6 +28,7 @@ macro_rules! migration {
 pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_suppliers"),
+    migration!(3, "0003_spend"),
     migration!(4, "0004_estate"),
     migration!(5, "0005_ocds"),
     migration!(6, "0006_governance"),

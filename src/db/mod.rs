@@ -363,6 +363,22 @@ impl Tx {
         }
     }
 
+    /// Gives a bulk load (a spend import of millions of rows) a page cache large enough to
+    /// hold the indexes it writes, so SQLite does not spill and re-read them through the WAL;
+    /// `false` restores the default. Per connection; nothing to do on PostgreSQL, whose shared
+    /// buffers are the server's.
+    pub async fn bulk_load(&mut self, on: bool) -> DbResult<()> {
+        if let Tx::Sqlite(t) = self {
+            let sql = if on {
+                "PRAGMA cache_size = -262144"
+            } else {
+                "PRAGMA cache_size = -2000"
+            };
+            sqlx::query(sql).execute(&mut **t).await?;
+        }
+        Ok(())
+    }
+
     fn exec(&mut self) -> Exec<&mut sqlx::SqliteConnection, &mut sqlx::PgConnection> {
         match self {
             Tx::Sqlite(t) => Exec::Sqlite(&mut **t),
@@ -396,6 +412,37 @@ pub fn redact(url: &str) -> String {
 /// comparisons and ordering are the same integer arithmetic on both backends.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+/// The placeholders of a multi-row `VALUES` list, `rows` rows of `width` values, numbered
+/// from 1: `($1,$2),($3,$4)` on PostgreSQL, `(?,?),(?,?)` on SQLite. Bulk writes need this:
+/// SQLite finds a `$n` parameter's index by walking the list of names, so a statement with
+/// thousands of `$n` parameters binds in quadratic time, while anonymous `?` parameters bind by
+/// position. Use it for the whole statement: do not mix it with `$n` placeholders.
+pub fn values_list(backend: Backend, rows: usize, width: usize) -> String {
+    let mut s = String::with_capacity(rows * (width * 7 + 3));
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..width {
+            if c > 0 {
+                s.push(',');
+            }
+            n += 1;
+            match backend {
+                Backend::Sqlite => s.push('?'),
+                Backend::Postgres => {
+                    s.push('$');
+                    s.push_str(&n.to_string());
+                }
+            }
+        }
+        s.push(')');
+    }
+    s
 }
 
 /// Escapes `%`, `_` and `\` so that a search box cannot turn a `LIKE` into a pattern that
@@ -466,6 +513,12 @@ mod tests {
         );
         assert_eq!(redact("postgres://db.local/pk"), "postgres://db.local/pk");
         assert_eq!(redact("data/procurekit.db"), "data/procurekit.db");
+    }
+
+    #[test]
+    fn values_lists_per_backend() {
+        assert_eq!(values_list(Backend::Postgres, 2, 2), "($1,$2),($3,$4)");
+        assert_eq!(values_list(Backend::Sqlite, 2, 2), "(?,?),(?,?)");
     }
 
     #[test]

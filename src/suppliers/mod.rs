@@ -3,7 +3,10 @@
 //! from the Companies House number or VAT number when a source gives one, otherwise from the
 //! normalised name (and aliases learnt from imports and admins' merge decisions).
 
+pub mod admin;
+pub mod fuzzy;
 pub mod names;
+pub mod resolver;
 pub mod store;
 
 use std::fmt;

@@ -30,6 +30,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("pipeline", "Pipeline", "/pipeline"),
     ("opportunities", "Opportunities", "/opportunities"),
     ("market", "Market", "/market"),
+    ("spend", "Spend", "/spend"),
     ("estate", "Estate", "/estate"),
     ("joint", "Joint", "/joint"),
     ("contracts", "Contracts", "/contracts"),

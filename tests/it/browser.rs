@@ -600,6 +600,40 @@ async fn the_main_pages_have_no_accessibility_violations() {
             failures.push_str(&format!("\n{path}:\n{}", describe(&v)));
         }
     }
+    // The spend pages with real data: one London borough's published file.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_procurekit"))
+        .args(["--database", &app.database_url, "import", "spend"])
+        .arg("tests/fixtures/spend/lambeth_2012-06_invoices_over_500.csv")
+        .env("PROCUREKIT_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let supplier: i64 = app
+        .db
+        .scalar(
+            "SELECT MIN(supplier_id) FROM spend_payments WHERE supplier_id IS NOT NULL",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    for path in [
+        "/spend".to_owned(),
+        "/spend/bodies/lambeth".to_owned(),
+        "/spend/categories".to_owned(),
+        "/spend/uncategorised".to_owned(),
+        format!("/spend/suppliers/{supplier}"),
+    ] {
+        b.go(&app.url(&path)).await;
+        let v = b.axe().await;
+        if !v.is_empty() {
+            failures.push_str(&format!("\n{path}:\n{}", describe(&v)));
+        }
+    }
     b.quit().await;
     assert!(failures.is_empty(), "axe-core violations:{failures}");
 }

@@ -18,6 +18,7 @@ mod notify;
 mod ocds;
 mod pipeline;
 mod schema;
+mod spend;
 mod standards;
 mod suppliers;
 mod visibility;

@@ -1,0 +1,165 @@
+//! The spend database's JSON API: the same figures as the pages, readable by anyone (spend is
+//! published open data).
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+use super::store::{self, Band, Scope};
+use crate::web::{ApiError, AppState};
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ScopeQuery {
+    /// `london` (the 33 London authorities, the default) or `all` (every body).
+    scope: Option<String>,
+}
+
+/// Bodies and their total spend.
+#[utoipa::path(get, path = "/api/v1/spend/bodies", tag = "spend", params(ScopeQuery),
+    responses((status = 200, body = Vec<store::BodyTotal>)))]
+pub async fn bodies(
+    State(state): State<AppState>,
+    Query(q): Query<ScopeQuery>,
+) -> Result<Json<Vec<store::BodyTotal>>, ApiError> {
+    Ok(Json(
+        store::bodies(&state.db, Scope::parse(q.scope.as_deref())).await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BodyDetail {
+    pub slug: String,
+    pub name: String,
+    pub months: Vec<store::MonthTotal>,
+    pub suppliers: Vec<store::SupplierTotal>,
+    pub categories: Vec<store::CategoryTotal>,
+}
+
+/// One body: spend by month, its largest suppliers (up to 100) and categories.
+#[utoipa::path(get, path = "/api/v1/spend/bodies/{slug}", tag = "spend",
+    params(("slug" = String, Path, description = "The body's slug, e.g. lambeth")),
+    responses((status = 200, body = BodyDetail), (status = 404, body = crate::web::error::Problem)))]
+pub async fn body(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<BodyDetail>, ApiError> {
+    let org = crate::accounts::store::find_organisation(&state.db, &slug)
+        .await?
+        .filter(|o| o.slug == slug)
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(BodyDetail {
+        months: store::months(&state.db, Scope::All, Some(&slug)).await?,
+        suppliers: store::top_suppliers(&state.db, Scope::All, Some(&slug), 100).await?,
+        categories: store::body_categories(&state.db, &slug).await?,
+        slug,
+        name: org.name,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SupplierDetail {
+    pub supplier: crate::suppliers::store::Supplier,
+    pub bodies: Vec<store::SupplierBody>,
+    pub months: Vec<store::MonthTotal>,
+    pub categories: Vec<store::CategoryTotal>,
+}
+
+/// One supplier: which bodies pay it, how much, when and for what.
+#[utoipa::path(get, path = "/api/v1/spend/suppliers/{id}", tag = "spend",
+    params(("id" = i64, Path, description = "The supplier's id")),
+    responses((status = 200, body = SupplierDetail), (status = 404, body = crate::web::error::Problem)))]
+pub async fn supplier(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<SupplierDetail>, ApiError> {
+    let supplier = crate::suppliers::store::get(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(SupplierDetail {
+        supplier,
+        bodies: store::supplier_bodies(&state.db, id).await?,
+        months: store::supplier_months(&state.db, id).await?,
+        categories: store::supplier_categories(&state.db, id).await?,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MarketView {
+    #[serde(flatten)]
+    pub market: store::Market,
+    /// By the CMA's bands: HHI above 1,000 concentrated, above 2,000 highly concentrated.
+    pub band: Band,
+}
+
+fn view(m: store::Market) -> MarketView {
+    MarketView {
+        band: m.band(),
+        market: m,
+    }
+}
+
+/// Every category's market concentration (CR4, HHI and its band), largest first.
+#[utoipa::path(get, path = "/api/v1/spend/categories", tag = "spend", params(ScopeQuery),
+    responses((status = 200, body = Vec<MarketView>)))]
+pub async fn categories(
+    State(state): State<AppState>,
+    Query(q): Query<ScopeQuery>,
+) -> Result<Json<Vec<MarketView>>, ApiError> {
+    let scope = Scope::parse(q.scope.as_deref());
+    Ok(Json(
+        store::markets(&state.db, scope)
+            .await?
+            .into_iter()
+            .map(view)
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryDetail {
+    pub code: String,
+    pub name: String,
+    pub market: Option<MarketView>,
+    pub suppliers: Vec<store::Share>,
+    pub buyers: Vec<store::BuyerSupplier>,
+}
+
+/// One category market: concentration, supplier shares and who buys from whom.
+#[utoipa::path(get, path = "/api/v1/spend/categories/{code}", tag = "spend",
+    params(("code" = String, Path, description = "The category's code, e.g. ict-software"), ScopeQuery),
+    responses((status = 200, body = CategoryDetail), (status = 404, body = crate::web::error::Problem)))]
+pub async fn category(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<ScopeQuery>,
+) -> Result<Json<CategoryDetail>, ApiError> {
+    let scope = Scope::parse(q.scope.as_deref());
+    let (name, _) = store::category_name(&state.db, &code)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(CategoryDetail {
+        market: store::market(&state.db, scope, &code).await?.map(view),
+        suppliers: store::category_suppliers(&state.db, scope, &code, 100).await?,
+        buyers: store::category_buyers(&state.db, scope, &code, 200).await?,
+        code,
+        name,
+    }))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(bodies, body, supplier, categories, category),
+    tags((name = "spend", description = "The London spend database: published spend by body, supplier and category, with market concentration"))
+)]
+pub struct SpendApi;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/spend/bodies", get(bodies))
+        .route("/api/v1/spend/bodies/{slug}", get(body))
+        .route("/api/v1/spend/suppliers/{id}", get(supplier))
+        .route("/api/v1/spend/categories", get(categories))
+        .route("/api/v1/spend/categories/{code}", get(category))
+}
