@@ -29,7 +29,9 @@ macro_rules! on_both_databases {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 if let Some(app) = $crate::helpers::TestApp::spawn(procurekit::db::Backend::Postgres).await {
-                    super::$scenario(app).await
+                    let url = app.database_url.clone();
+                    super::$scenario(app).await;
+                    $crate::helpers::drop_postgres_database(&url).await;
                 }
             }
         }
@@ -60,12 +62,62 @@ pub fn postgres_admin_url() -> Option<String> {
     }
 }
 
+/// Test databases are named `pk_test_<pid>_…`; a test run drops its own as each scenario
+/// passes, and the first test of a run drops those of earlier runs whose process has gone (a
+/// failed or interrupted run), so the server never fills up with them.
+async fn sweep_stale_databases(admin: &str) {
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            let db = Db::connect(admin)
+                .await
+                .expect("connect to PostgreSQL admin URL");
+            let names: Vec<(String,)> = db
+                .fetch_all(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'pk_test_%'",
+                    vec![],
+                )
+                .await
+                .expect("list test databases");
+            for (name,) in names {
+                let pid = name.split('_').nth(2).unwrap_or_default();
+                if pid == std::process::id().to_string()
+                    || std::path::Path::new("/proc").join(pid).exists()
+                {
+                    continue;
+                }
+                let _ = db
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), vec![])
+                    .await;
+            }
+            db.close().await;
+        })
+        .await;
+}
+
+/// Drops one test's PostgreSQL database once its scenario has passed.
+pub async fn drop_postgres_database(url: &str) {
+    let (Some(admin), Some((_, name))) = (postgres_admin_url(), url.rsplit_once('/')) else {
+        return;
+    };
+    if !name.starts_with("pk_test_") {
+        return;
+    }
+    if let Ok(db) = Db::connect(&admin).await {
+        let _ = db
+            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), vec![])
+            .await;
+        db.close().await;
+    }
+}
+
 /// A fresh, empty database URL for one test.
 pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> Option<String> {
     match backend {
         Backend::Sqlite => Some(dir.join("test.db").display().to_string()),
         Backend::Postgres => {
             let admin = postgres_admin_url()?;
+            sweep_stale_databases(&admin).await;
             let name = format!(
                 "pk_test_{}_{}_{}",
                 std::process::id(),
