@@ -306,8 +306,6 @@ async fn demo_accounts(db: &Db) -> DbResult<()> {
     crate::standards::demo::seed(db).await?;
     crate::estate::demo::seed(db).await?;
     crate::joint::store::seed_examples(db).await?;
-    // Real published spend, imported in the background so start-up stays fast.
-    crate::spend::demo::start(db.clone());
     Ok(())
 }
 

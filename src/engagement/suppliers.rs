@@ -979,6 +979,15 @@ impl AwardSeen {
 pub struct LondonRecord {
     /// Award and contract notices naming the supplier, on procurements the viewer may see.
     pub awards: Vec<AwardSeen>,
+    /// The register entry the spend and estate figures are for (a merged entry resolves to
+    /// the one it was merged into).
+    pub register_id: Option<i64>,
+    /// Published spend with the supplier, by body, largest first.
+    pub spend: Vec<crate::spend::store::SupplierBody>,
+    /// Systems the supplier provides in estate registers the viewer may see.
+    pub systems: Vec<crate::estate::store::EstateSystem>,
+    /// How many such systems there are in all (`systems` holds the first few).
+    pub systems_total: i64,
     /// Capabilities that will add to this record when they are served by this build (spend
     /// paid to the supplier, systems it supplies in boroughs' estates).
     pub not_yet_available: Vec<&'static str>,
@@ -986,9 +995,9 @@ pub struct LondonRecord {
 
 /// The hook through which the directory links a supplier to the rest of London's data: every
 /// capability that knows suppliers by their register id (`suppliers.id`) adds its part here.
-/// Today that is the pipeline's award and contract notices; the spend database (payments to
-/// the supplier across boroughs) and the estate register (systems it supplies) will add theirs
-/// when they are live — until then they are listed as not yet available.
+/// Today that is the pipeline's award and contract notices, the spend database (payments to
+/// the supplier across bodies) and the estate register (systems it supplies, as far as the
+/// viewer may see them). A build without one of those capabilities lists it as not available.
 pub async fn what_london_knows(
     db: &Db,
     viewer: &Viewer,
@@ -1000,10 +1009,29 @@ pub async fn what_london_knows(
         .collect();
     let Some(supplier_id) = supplier_id else {
         return Ok(LondonRecord {
-            awards: Vec::new(),
             not_yet_available,
+            ..LondonRecord::default()
         });
     };
+    let register_id = db
+        .scalar::<i64>(
+            "SELECT COALESCE(merged_into, id) FROM suppliers WHERE id = $1",
+            args![supplier_id],
+        )
+        .await?
+        .unwrap_or(supplier_id);
+    let spend = crate::spend::store::supplier_bodies(db, register_id).await?;
+    let (systems, systems_total) = crate::estate::store::list(
+        db,
+        viewer,
+        &crate::estate::store::Filter {
+            supplier_id: Some(register_id),
+            ..Default::default()
+        },
+        10,
+        0,
+    )
+    .await?;
     let scope = viewer.scope("p", 2);
     let mut a = args![supplier_id];
     a.extend(scope.args);
@@ -1026,6 +1054,10 @@ pub async fn what_london_knows(
         .await?;
     Ok(LondonRecord {
         awards,
+        register_id: Some(register_id),
+        spend,
+        systems,
+        systems_total,
         not_yet_available,
     })
 }

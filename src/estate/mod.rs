@@ -12,6 +12,7 @@ pub mod api;
 pub mod cli;
 pub mod demo;
 pub mod import;
+pub mod matcher;
 pub mod store;
 pub mod web;
 

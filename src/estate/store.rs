@@ -275,6 +275,14 @@ pub async fn ending_between(
     .await
 }
 
+/// One organisation's records that the viewer may see.
+pub async fn of_organisation(db: &Db, viewer: &Viewer, org_id: i64) -> DbResult<Vec<EstateSystem>> {
+    let mut q = Built::new(SELECT, viewer);
+    q.and("e.org_id = ?", org_id);
+    db.fetch_all(format!("{} ORDER BY e.id LIMIT 2000", q.sql), q.args)
+        .await
+}
+
 /// The organisations (with at least one record the viewer may see), for the borough filter.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct OrgChoice {

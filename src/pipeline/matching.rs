@@ -69,7 +69,8 @@ const STOPWORDS: &[&str] = &[
     "support",
 ];
 
-fn significant_words(s: &str) -> BTreeSet<String> {
+/// The words of a title that say what is being bought.
+pub(crate) fn significant_words(s: &str) -> BTreeSet<String> {
     s.to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.len() > 2 && !STOPWORDS.contains(w))
@@ -77,7 +78,7 @@ fn significant_words(s: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn months_apart(a: NaiveDate, b: NaiveDate) -> i64 {
+pub(crate) fn months_apart(a: NaiveDate, b: NaiveDate) -> i64 {
     ((a - b).num_days() / 30).abs()
 }
 
@@ -202,6 +203,16 @@ pub async fn find(db: &Db, viewer: &Viewer, p: &Procurement) -> DbResult<Vec<Can
     let mut all = PipelineOverlap.candidates(db, viewer, p).await?;
     all.extend(
         crate::ocds::matcher::PastNotices
+            .candidates(db, viewer, p)
+            .await?,
+    );
+    all.extend(
+        crate::estate::matcher::EstateContracts
+            .candidates(db, viewer, p)
+            .await?,
+    );
+    all.extend(
+        crate::spend::matcher::SharedSuppliers
             .candidates(db, viewer, p)
             .await?,
     );

@@ -13,6 +13,7 @@ pub mod dates;
 pub mod demo;
 pub mod import;
 pub mod layout;
+pub mod matcher;
 pub mod money;
 pub mod period;
 pub mod rollups;

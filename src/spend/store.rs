@@ -320,6 +320,26 @@ pub struct SupplierBody {
     pub last_date: NaiveDate,
 }
 
+impl SupplierBody {
+    pub fn total_text(&self) -> String {
+        crate::money::Pence(self.total_pence).display()
+    }
+    /// "3 payments, Apr 2024 to Mar 2025".
+    pub fn summary(&self) -> String {
+        let period = if self.first_date == self.last_date {
+            self.first_date.format("%-d %b %Y").to_string()
+        } else {
+            format!(
+                "{} to {}",
+                self.first_date.format("%b %Y"),
+                self.last_date.format("%b %Y")
+            )
+        };
+        let s = if self.payments == 1 { "" } else { "s" };
+        format!("{} payment{s}, {period}", self.payments)
+    }
+}
+
 pub async fn supplier_bodies(db: &Db, supplier_id: i64) -> DbResult<Vec<SupplierBody>> {
     db.fetch_all(
         "SELECT o.slug AS body_slug, o.name AS body, r.total_pence, r.payments, r.first_date, r.last_date

@@ -125,6 +125,25 @@ pub async fn resolve(
     Ok(Some((id, how)))
 }
 
+/// The register entry a name stands for, without creating one: an alias first (which carries
+/// admins' merge decisions), then the entry's own normalised name. `None` for redacted or
+/// unknown names.
+pub async fn find_by_name(db: &Db, name: &str) -> DbResult<Option<i64>> {
+    let normalised = normalise_name(name.trim());
+    if normalised.is_empty() || is_redacted(name) {
+        return Ok(None);
+    }
+    db.scalar::<i64>(
+        "SELECT COALESCE(s.merged_into, s.id) FROM supplier_aliases a JOIN suppliers s ON s.id = a.supplier_id
+         WHERE a.normalised_name = $1
+         UNION ALL
+         SELECT COALESCE(merged_into, id) FROM suppliers WHERE normalised_name = $1
+         LIMIT 1",
+        args![&normalised],
+    )
+    .await
+}
+
 pub async fn get(db: &Db, id: i64) -> DbResult<Option<Supplier>> {
     db.fetch_optional(
         format!("SELECT {COLUMNS} FROM suppliers WHERE id = $1"),

@@ -408,6 +408,86 @@ async fn a_supplier_registers_confirms_its_address_and_keeps_a_profile(app: Test
     assert_eq!(status, 200);
     assert!(page.contains("Fewer repeat visits") && page.contains("Cyber Essentials Plus"));
     assert!(page.contains("What London knows"));
+    assert!(page.contains("No published spend in the database names this supplier"));
+    // What London knows grows with London's data: published spend with the supplier (matched
+    // by company number), and the systems it supplies as far as the viewer may see them.
+    let input = procurekit::spend::source::inputs_from_bytes(
+        "hackney.csv",
+        b"Date,Supplier,Company Number,Amount,Expense Type\n2025-04-02,FIXITNOW LIMITED,09876543,1234.50,Software\n"
+            .to_vec(),
+    )
+    .unwrap()
+    .remove(0);
+    procurekit::spend::import::import(
+        &app.db,
+        &input,
+        &procurekit::spend::import::ImportOptions {
+            body: Some("Hackney".into()),
+            ..Default::default()
+        },
+        procurekit::spend::source::Progress::default(),
+    )
+    .await
+    .unwrap();
+    for (slug, system, visibility) in [
+        (
+            "hackney",
+            "FixItNow repairs",
+            procurekit::visibility::Visibility::London,
+        ),
+        (
+            "islington",
+            "Secret repairs pilot",
+            procurekit::visibility::Visibility::Private,
+        ),
+    ] {
+        let org_id = procurekit::accounts::store::find_organisation(&app.db, slug)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        procurekit::estate::store::create(
+            &app.db,
+            &procurekit::estate::store::Writer {
+                org_id,
+                user_id: None,
+                source: procurekit::estate::Source::Form,
+                import_id: None,
+            },
+            &procurekit::estate::SystemRecord {
+                service_area: "Housing".into(),
+                system_name: system.into(),
+                supplier_name: "FixItNow Ltd".into(),
+                company_number: Some(
+                    procurekit::suppliers::CompanyNumber::parse("09876543").unwrap(),
+                ),
+                manufacturer: None,
+                contract_reference: None,
+                contract_start: None,
+                contract_end: None,
+                annual_value: None,
+                hosting: None,
+                satisfaction: None,
+                notes: String::new(),
+                visibility,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let (_, page) = app.get(&officer, &format!("/suppliers/{org}")).await;
+    assert!(
+        page.contains("London Borough of Hackney: £1,234"),
+        "spend by body: {page}"
+    );
+    assert!(
+        page.contains("FixItNow repairs") && page.contains("(Hackney"),
+        "estate record"
+    );
+    assert!(
+        !page.contains("Secret repairs pilot"),
+        "another borough's private record"
+    );
     assert_eq!(
         app.post_form(
             &officer,

@@ -10,6 +10,7 @@ on_both_databases!(
     a_procurement_form_with_mistakes_explains_each_and_saves_nothing,
     procurements_are_seen_and_changed_only_as_their_visibility_allows,
     who_else_is_buying_ranks_a_planted_overlap_above_related_and_unrelated_work,
+    who_else_is_buying_finds_estate_contracts_ending_and_boroughs_paying_the_same_suppliers,
     two_boroughs_collaborate_in_a_thread_nobody_else_can_read,
     notices_move_a_procurement_through_tender_to_award,
     the_board_filters_pages_and_saves_searches,
@@ -557,6 +558,193 @@ async fn who_else_is_buying_ranks_a_planted_overlap_above_related_and_unrelated_
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+}
+
+/// Adds a system to an organisation's estate register.
+async fn system(
+    app: &TestApp,
+    org: &str,
+    name: &str,
+    supplier: &str,
+    ends: &str,
+    visibility: procurekit::visibility::Visibility,
+) -> i64 {
+    use procurekit::estate::store::{self as estate, Writer};
+    let rec = procurekit::estate::SystemRecord {
+        service_area: "Housing".into(),
+        system_name: name.into(),
+        supplier_name: supplier.into(),
+        company_number: None,
+        manufacturer: None,
+        contract_reference: None,
+        contract_start: None,
+        contract_end: Some(ends.parse().unwrap()),
+        annual_value: None,
+        hosting: None,
+        satisfaction: None,
+        notes: String::new(),
+        visibility,
+    };
+    let org_id = procurekit::accounts::store::find_organisation(&app.db, org)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let w = Writer {
+        org_id,
+        user_id: None,
+        source: procurekit::estate::Source::Form,
+        import_id: None,
+    };
+    estate::create(&app.db, &w, &rec).await.unwrap()
+}
+
+/// Imports a small spend file for a body with the real importer.
+async fn spend(app: &TestApp, body: &str, csv: &str) {
+    use procurekit::spend::import::{ImportOptions, import};
+    use procurekit::spend::source::{Progress, inputs_from_bytes};
+    let input = inputs_from_bytes("payments.csv", csv.as_bytes().to_vec())
+        .expect("input")
+        .remove(0);
+    let opts = ImportOptions {
+        body: Some(body.to_owned()),
+        ..ImportOptions::default()
+    };
+    import(&app.db, &input, &opts, Progress::default())
+        .await
+        .expect("spend imports");
+}
+
+async fn who_else_is_buying_finds_estate_contracts_ending_and_boroughs_paying_the_same_suppliers(
+    app: TestApp,
+) {
+    use procurekit::visibility::Visibility;
+
+    // Camden's own register says what it runs today; Hackney runs the same product on a
+    // contract ending three months after Camden's; Islington too, but privately; Lambeth's
+    // parking system from another supplier is not the same thing.
+    system(
+        &app,
+        "camden",
+        "NEC Housing",
+        "Northgate Public Services Ltd",
+        "2027-09-30",
+        Visibility::Private,
+    )
+    .await;
+    let hackney_system = system(
+        &app,
+        "hackney",
+        "NEC Housing",
+        "NEC Software Solutions UK Ltd",
+        "2027-12-31",
+        Visibility::London,
+    )
+    .await;
+    system(
+        &app,
+        "islington",
+        "NEC Housing",
+        "NEC Software Solutions UK Ltd",
+        "2027-10-31",
+        Visibility::Private,
+    )
+    .await;
+    system(
+        &app,
+        "lambeth",
+        "Parking permits",
+        "Taranto Systems Ltd",
+        "2027-10-31",
+        Visibility::Public,
+    )
+    .await;
+    // Spend: Camden pays Civica for software; Hackney pays the incumbent and Civica for
+    // software; Southwark paid the incumbent once, a trivial sum.
+    spend(
+        &app,
+        "London Borough of Camden",
+        "Date,Supplier,Amount,Expense Type\n\
+        2024-05-01,Civica UK Ltd,45000.00,Software licences\n",
+    )
+    .await;
+    spend(
+        &app,
+        "London Borough of Hackney",
+        "Date,Supplier,Amount,Expense Type\n\
+        2024-05-01,Northgate Public Services Limited,60000.00,Software licences\n\
+        2025-06-01,Northgate Public Services Limited,65000.00,Software licences\n\
+        2024-07-01,CIVICA UK LIMITED,30000.00,Software maintenance\n",
+    )
+    .await;
+    spend(
+        &app,
+        "London Borough of Southwark",
+        "Date,Supplier,Amount,Expense Type\n\
+        2024-05-01,Northgate Public Services Ltd,200.00,Software licences\n",
+    )
+    .await;
+
+    let camden = app
+        .signed_in(&app.user("camden", Role::Officer).await)
+        .await;
+    let mine = create(
+        &app,
+        &camden,
+        &[
+            ("title", "Housing management system"),
+            ("cpv", "48000000-8"),
+            ("visibility", "london"),
+            ("incumbent", "Northgate Public Services Ltd"),
+            ("incumbent_end-day", "30"),
+            ("incumbent_end-month", "9"),
+            ("incumbent_end-year", "2027"),
+        ],
+    )
+    .await;
+    let r = camden
+        .get(app.url(&format!("/api/v1/procurements/{mine}/matches")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let matches: Vec<serde_json::Value> = r.json().await.unwrap();
+    let found: Vec<(&str, &str)> = matches
+        .iter()
+        .map(|m| {
+            (
+                m["source"].as_str().unwrap(),
+                m["organisation"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("estate", "Hackney"), ("spend", "Hackney")],
+        "{matches:#?}"
+    );
+    let estate = &matches[0];
+    assert_eq!(
+        estate["url"].as_str(),
+        Some(format!("/estate/systems/{hackney_system}").as_str())
+    );
+    let reasons = estate["reasons"].to_string();
+    assert!(
+        reasons.contains("Runs the same product as your current system (NEC Housing)"),
+        "{reasons}"
+    );
+    assert!(
+        reasons.contains("31 December 2027 — within 3 months"),
+        "{reasons}"
+    );
+    let reasons = matches[1]["reasons"].to_string();
+    assert!(reasons.contains("Pays your incumbent"), "{reasons}");
+    assert!(reasons.contains("Civica"), "{reasons}");
+    let (_, html) = app.get(&camden, &format!("/procurements/{mine}")).await;
+    assert!(
+        html.contains("NEC Housing (NEC Software Solutions UK Ltd)"),
+        "estate candidate shown"
+    );
 }
 
 async fn two_boroughs_collaborate_in_a_thread_nobody_else_can_read(app: TestApp) {
