@@ -1143,6 +1143,7 @@ pub async fn import(
 
     imp.rollups.flush(&mut tx).await?;
     refresh_category_stats(&mut tx, &imp.rollups.categories_touched()).await?;
+    super::rollups::refresh_top_suppliers(&mut tx).await?;
 
     let mut skipped: BTreeMap<&'static str, u64> =
         Skip::ALL.iter().map(|s| (s.as_str(), 0)).collect();

@@ -296,7 +296,39 @@ pub async fn rebuild_suppliers(tx: &mut Tx, suppliers: &[i64]) -> DbResult<()> {
         });
     }
     r.flush_supplier_tables(tx).await?;
-    refresh_category_stats(tx, &categories).await
+    refresh_category_stats(tx, &categories).await?;
+    refresh_top_suppliers(tx).await
+}
+
+/// How many suppliers the overview's ranking keeps per scope: more than any page shows.
+const TOP_SUPPLIERS_KEPT: i64 = 500;
+
+/// Re-ranks the largest suppliers of each scope from the body × supplier rollup. One grouping
+/// per import (or merge), instead of one per view of the overview.
+pub async fn refresh_top_suppliers(tx: &mut Tx) -> DbResult<()> {
+    for (scope, filter) in [("london", "WHERE o.kind = 'borough'"), ("all", "")] {
+        tx.execute(
+            "DELETE FROM spend_top_suppliers WHERE scope = $1",
+            crate::args![scope],
+        )
+        .await?;
+        tx.execute(
+            format!(
+                "INSERT INTO spend_top_suppliers
+                     (scope, supplier_id, total_pence, payments, bodies, first_date, last_date)
+                 SELECT $1, r.supplier_id, CAST(SUM(r.total_pence) AS BIGINT),
+                        CAST(SUM(r.payments) AS BIGINT), COUNT(*), MIN(r.first_date), MAX(r.last_date)
+                 FROM spend_r_org_supplier r JOIN organisations o ON o.id = r.org_id
+                 {filter}
+                 GROUP BY r.supplier_id
+                 ORDER BY CAST(SUM(r.total_pence) AS BIGINT) DESC, r.supplier_id
+                 LIMIT $2"
+            ),
+            crate::args![scope, TOP_SUPPLIERS_KEPT],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Multi-row `INSERT … ON CONFLICT DO UPDATE`, in chunks that stay under both engines'

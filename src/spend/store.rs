@@ -105,30 +105,42 @@ pub struct SupplierTotal {
     pub last_date: Option<NaiveDate>,
 }
 
-/// The largest suppliers of one body, or of every body in scope.
+/// The largest suppliers of one body, or of every body in scope. Both read an index in
+/// total order: a body's from its rollup, a scope's from the ranking each import refreshes.
 pub async fn top_suppliers(
     db: &Db,
     scope: Scope,
     org_slug: Option<&str>,
     limit: i64,
 ) -> DbResult<Vec<SupplierTotal>> {
-    db.fetch_all(
-        format!(
-            "SELECT s.id AS supplier_id, s.name, s.company_number,
-                    CAST(SUM(r.total_pence) AS BIGINT) AS total_pence,
-                    CAST(SUM(r.payments) AS BIGINT) AS payments,
-                    COUNT(*) AS bodies, MIN(r.first_date) AS first_date, MAX(r.last_date) AS last_date
-             FROM spend_r_org_supplier r
-             JOIN organisations o ON o.id = r.org_id
-             JOIN suppliers s ON s.id = r.supplier_id
-             WHERE ($1 IS NULL OR o.slug = $1) {}
-             GROUP BY s.id, s.name, s.company_number
-             ORDER BY total_pence DESC LIMIT $2",
-            if org_slug.is_some() { String::new() } else { scope.org_filter("o") }
-        ),
-        args![org_slug, limit],
-    )
-    .await
+    match org_slug {
+        Some(slug) => {
+            db.fetch_all(
+                "SELECT s.id AS supplier_id, s.name, s.company_number, r.total_pence,
+                        CAST(r.payments AS BIGINT) AS payments, CAST(1 AS BIGINT) AS bodies,
+                        r.first_date, r.last_date
+                 FROM spend_r_org_supplier r
+                 JOIN suppliers s ON s.id = r.supplier_id
+                 WHERE r.org_id = (SELECT id FROM organisations WHERE slug = $1)
+                 ORDER BY r.total_pence DESC LIMIT $2",
+                args![slug, limit],
+            )
+            .await
+        }
+        None => {
+            db.fetch_all(
+                "SELECT s.id AS supplier_id, s.name, s.company_number, t.total_pence,
+                        CAST(t.payments AS BIGINT) AS payments, CAST(t.bodies AS BIGINT) AS bodies,
+                        t.first_date, t.last_date
+                 FROM spend_top_suppliers t
+                 JOIN suppliers s ON s.id = t.supplier_id
+                 WHERE t.scope = $1
+                 ORDER BY t.total_pence DESC LIMIT $2",
+                args![scope.as_str(), limit],
+            )
+            .await
+        }
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
