@@ -757,7 +757,7 @@ mod tests {
             d("2024-01-01"),
             d("2024-02-01"),
             d("2024-03-01"),
-            d("2024-05-15"), // within 90 days of 1 March: joins the first flag
+            d("2024-04-20"), // with 1 February and 1 March, a second window: one flag
             d("2025-01-01"),
             d("2025-01-10"),
             d("2025-01-20"),
