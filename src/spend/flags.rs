@@ -43,11 +43,19 @@ pub const NEAR_WINDOW_DAYS: i64 = 90;
 /// under a threshold splits into parts of some size; a small extra invoice that happens to
 /// be paid in the same payment run (delivery, a part) is not a split.
 pub const SPLIT_FLOOR_PERCENT: i64 = 30;
+/// And at most four payments. WHY: one purchase split to dodge a threshold makes two, three
+/// or four invoices; dozens of payments to one supplier on one day are a batch (a utility's
+/// bills per site, care placements) and on the real files they drowned the real candidates.
+pub const SPLIT_MAX_PAYMENTS: i64 = 4;
 
 /// Duplicates are looked for from £500. WHY: it is the publication threshold; below it only
 /// card statements publish anything, where the same small sum twice in a day (two tickets,
 /// two meals) is ordinary, and checking costs more than it could save.
 pub const DUPLICATE_MIN_PENCE: i64 = 500 * 100;
+/// At most three identical payments. WHY: an invoice paid twice (or three times) is the
+/// mistake to catch; thirty equal payments on one day are standard rates paid in a batch
+/// (fostering allowances, grants per school), which is how they appear in the real files.
+pub const DUPLICATE_MAX_PAYMENTS: i64 = 3;
 
 /// A share jump is a rise of at least 20 percentage points (in basis points). WHY: shares in
 /// a market move a few points a year as contracts end and start; a fifth of a market changing
@@ -459,7 +467,9 @@ pub async fn remove_threshold(db: &Db, amount_pence: i64) -> DbResult<Option<Str
 // Queries
 
 /// The payments a flag can rest on: dated payments (not supplier totals) to named suppliers
-/// (so never a redacted person), from the bodies the filter covers. Returns the FROM clause
+/// (so never a redacted person), from the bodies the filter covers, in categories bought
+/// from a market (procurement thresholds do not apply to grants, tax or transfers between
+/// public bodies, which on the real files were most of the noise). Returns the FROM clause
 /// and the WHERE condition; `$1` is the body's slug or NULL, and the caller's own
 /// placeholders start at `$2`.
 fn payments_from(filter: &Filter) -> (&'static str, String) {
@@ -471,8 +481,12 @@ fn payments_from(filter: &Filter) -> (&'static str, String) {
         "FROM spend_payments p
          JOIN spend_imports i ON i.id = p.import_id
          JOIN organisations o ON o.id = p.org_id
-         JOIN suppliers s ON s.id = p.supplier_id",
-        format!("i.kind = 'transactions' AND ($1 IS NULL OR o.slug = $1) {scope}"),
+         JOIN suppliers s ON s.id = p.supplier_id
+         JOIN spend_categories c ON c.id = p.category_id",
+        format!(
+            "i.kind = 'transactions' AND c.is_market = TRUE
+             AND ($1 IS NULL OR o.slug = $1) {scope}"
+        ),
     )
 }
 
@@ -594,7 +608,8 @@ async fn splits(db: &Db, filter: &Filter, t: &Threshold) -> DbResult<Vec<Flag>> 
                  JOIN (SELECT p.org_id, p.supplier_id, p.paid_on {from} WHERE {cond}
                          AND p.amount_pence >= $2 AND p.amount_pence < $3
                        GROUP BY p.org_id, p.supplier_id, p.paid_on
-                       HAVING COUNT(*) >= 2 AND SUM(p.amount_pence) >= $3) g
+                       HAVING COUNT(*) >= 2 AND COUNT(*) <= $4
+                          AND SUM(p.amount_pence) >= $3) g
                    ON g.org_id = p.org_id AND g.supplier_id = p.supplier_id
                   AND g.paid_on = p.paid_on
                  WHERE {cond} AND p.amount_pence >= $2 AND p.amount_pence < $3
@@ -603,7 +618,8 @@ async fn splits(db: &Db, filter: &Filter, t: &Threshold) -> DbResult<Vec<Flag>> 
             args![
                 filter.body.as_deref(),
                 floor_of(t.amount_pence, SPLIT_FLOOR_PERCENT),
-                t.amount_pence
+                t.amount_pence,
+                SPLIT_MAX_PAYMENTS
             ],
         )
         .await?;
@@ -630,7 +646,7 @@ async fn duplicates(db: &Db, filter: &Filter) -> DbResult<Vec<Flag>> {
                  JOIN (SELECT p.org_id, p.supplier_id, p.paid_on, p.amount_pence {from}
                        WHERE {cond} AND p.amount_pence >= $2
                        GROUP BY p.org_id, p.supplier_id, p.paid_on, p.amount_pence
-                       HAVING COUNT(*) >= 2
+                       HAVING COUNT(*) >= 2 AND COUNT(*) <= $3
                           AND (COUNT(DISTINCT p.transaction_ref) >= 2
                                OR COUNT(p.transaction_ref) < COUNT(*))) g
                    ON g.org_id = p.org_id AND g.supplier_id = p.supplier_id
@@ -638,7 +654,11 @@ async fn duplicates(db: &Db, filter: &Filter) -> DbResult<Vec<Flag>> {
                  WHERE {cond} AND p.amount_pence >= $2
                  ORDER BY p.org_id, p.supplier_id, p.paid_on, p.amount_pence, p.id"
             ),
-            args![filter.body.as_deref(), DUPLICATE_MIN_PENCE],
+            args![
+                filter.body.as_deref(),
+                DUPLICATE_MIN_PENCE,
+                DUPLICATE_MAX_PAYMENTS
+            ],
         )
         .await?;
     Ok(rows
@@ -680,11 +700,16 @@ async fn jumps(db: &Db, filter: &Filter) -> DbResult<Vec<Flag>> {
                  JOIN spend_categories c ON c.id = m.category_id
                  JOIN organisations o ON o.id = m.org_id
                  JOIN suppliers s ON s.id = m.supplier_id
-                 WHERE c.is_market = $2 AND ($1 IS NULL OR o.slug = $1) {scope}
+                 WHERE c.is_market = $2 AND c.code <> $3
+                   AND ($1 IS NULL OR o.slug = $1) {scope}
                  GROUP BY c.code, c.name, s.id, s.name, m.fy
                  HAVING SUM(m.total_pence) > 0"
             ),
-            args![filter.body.as_deref(), true],
+            args![
+                filter.body.as_deref(),
+                true,
+                super::categories::UNCATEGORISED
+            ],
         )
         .await?;
     let body_name = match &filter.body {
