@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_contracts"),
     migration!(12, "0012_joint_procurements"),
     migration!(13, "0013_spend_top_suppliers"),
+    migration!(14, "0014_spend_flags"),
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -7,6 +7,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
+use super::flags;
 use super::store::{self, Band, Scope};
 use crate::web::{ApiError, AppState};
 
@@ -148,9 +149,51 @@ pub async fn category(
     }))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct FlagsQuery {
+    /// `london` (the 33 London authorities, the default) or `all` (every body). Ignored when
+    /// `body` is given.
+    scope: Option<String>,
+    /// One body's slug, e.g. `lambeth`: its payments, and shares of its own spend.
+    body: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FlagsView {
+    /// The thresholds the "just under" and "split" flags measure against.
+    pub thresholds: Vec<flags::Threshold>,
+    #[serde(flatten)]
+    pub flags: flags::Flags,
+}
+
+/// Red flags with their evidence: repeated payments just under a threshold, possible split
+/// and duplicate payments, and supplier share jumps. Largest first within each kind.
+#[utoipa::path(get, path = "/api/v1/spend/flags", tag = "spend", params(FlagsQuery),
+    responses((status = 200, body = FlagsView), (status = 404, body = crate::web::error::Problem)))]
+pub async fn flags_list(
+    State(state): State<AppState>,
+    Query(q): Query<FlagsQuery>,
+) -> Result<Json<FlagsView>, ApiError> {
+    let body = q.body.filter(|b| !b.trim().is_empty());
+    if let Some(slug) = &body {
+        crate::accounts::store::find_organisation(&state.db, slug)
+            .await?
+            .filter(|o| &o.slug == slug)
+            .ok_or(ApiError::NotFound)?;
+    }
+    let filter = flags::Filter {
+        scope: Scope::parse(q.scope.as_deref()),
+        body,
+    };
+    Ok(Json(FlagsView {
+        thresholds: flags::thresholds(&state.db).await?,
+        flags: flags::find(&state.db, &filter).await?,
+    }))
+}
+
 #[derive(OpenApi)]
 #[openapi(
-    paths(bodies, body, supplier, categories, category),
+    paths(bodies, body, supplier, categories, category, flags_list),
     tags((name = "spend", description = "The London spend database: published spend by body, supplier and category, with market concentration"))
 )]
 pub struct SpendApi;
@@ -162,4 +205,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/spend/suppliers/{id}", get(supplier))
         .route("/api/v1/spend/categories", get(categories))
         .route("/api/v1/spend/categories/{code}", get(category))
+        .route("/api/v1/spend/flags", get(flags_list))
 }

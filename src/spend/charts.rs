@@ -28,6 +28,19 @@ fn shorten(s: &str, n: usize) -> String {
 
 /// Horizontal bars, largest first: suppliers, categories, bodies.
 pub fn bars(title: &str, items: &[(String, i64)]) -> String {
+    bars_of(title, items, |v| Pence(v).display_short())
+}
+
+/// Horizontal bars of counts (flags, payments) rather than money.
+pub fn count_bars(title: &str, items: &[(String, i64)]) -> String {
+    bars_of(title, items, |v| {
+        crate::web::filters::pounds(v)
+            .trim_start_matches('£')
+            .to_owned()
+    })
+}
+
+fn bars_of(title: &str, items: &[(String, i64)], value: fn(i64) -> String) -> String {
     if items.is_empty() {
         return String::new();
     }
@@ -55,7 +68,7 @@ pub fn bars(title: &str, items: &[(String, i64)]) -> String {
             y,
             label_w as i64 + w + 6,
             y + 14,
-            esc(&Pence(*v).display_short())
+            esc(&value(*v))
         );
     }
     s.push_str("</svg>");

@@ -11,6 +11,8 @@ pub mod charts;
 pub mod cli;
 pub mod dates;
 pub mod demo;
+pub mod flags;
+pub mod flags_web;
 pub mod import;
 pub mod layout;
 pub mod matcher;

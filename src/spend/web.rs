@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/spend/categories", get(categories))
         .route("/spend/categories/{code}", get(category))
         .route("/spend/uncategorised", get(uncategorised))
+        .merge(super::flags_web::routes())
 }
 
 pub struct Column {
@@ -44,7 +45,7 @@ pub struct Cell {
 }
 
 impl Cell {
-    fn text(s: impl Into<String>) -> Cell {
+    pub(super) fn text(s: impl Into<String>) -> Cell {
         let s = s.into();
         Cell {
             raw: s.clone(),
@@ -53,13 +54,13 @@ impl Cell {
             numeric: false,
         }
     }
-    fn link(s: impl Into<String>, href: impl Into<String>) -> Cell {
+    pub(super) fn link(s: impl Into<String>, href: impl Into<String>) -> Cell {
         Cell {
             href: href.into(),
             ..Cell::text(s)
         }
     }
-    fn money(p: i64) -> Cell {
+    pub(super) fn money(p: i64) -> Cell {
         Cell {
             text: Pence(p).display(),
             raw: {
@@ -70,7 +71,7 @@ impl Cell {
             numeric: true,
         }
     }
-    fn number(n: i64) -> Cell {
+    pub(super) fn number(n: i64) -> Cell {
         Cell {
             text: crate::web::filters::pounds(n)
                 .trim_start_matches('£')
@@ -80,7 +81,7 @@ impl Cell {
             numeric: true,
         }
     }
-    fn percent(bp: i64) -> Cell {
+    pub(super) fn percent(bp: i64) -> Cell {
         Cell {
             text: format!("{:.1}%", bp as f64 / 100.0),
             raw: format!("{:.2}", bp as f64 / 100.0),
@@ -101,7 +102,7 @@ pub struct Section {
     pub csv_href: String,
 }
 
-fn cols(spec: &[(&'static str, bool)]) -> Vec<Column> {
+pub(super) fn cols(spec: &[(&'static str, bool)]) -> Vec<Column> {
     spec.iter()
         .map(|(title, numeric)| Column {
             title,
@@ -145,34 +146,39 @@ fn respond(page: AnalysisPage, q: &PageQuery) -> Result<Response, PageError> {
             .iter()
             .find(|s| s.id == id)
             .ok_or(PageError::NotFound)?;
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let fail = |e: csv::Error| PageError::Internal(e.to_string());
-        w.write_record(s.columns.iter().map(|c| c.title))
-            .map_err(fail)?;
-        for r in &s.rows {
-            w.write_record(r.iter().map(|c| c.raw.as_str()))
-                .map_err(fail)?;
-        }
-        let body = w
-            .into_inner()
-            .map_err(|e| PageError::Internal(e.to_string()))?;
-        let name = format!("{}-{}.csv", crate::seed::slug(&page.heading), s.id);
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
-            ],
-            body,
-        )
-            .into_response());
+        return csv_response(&page.heading, s);
     }
     Ok(Html(page.render()?).into_response())
 }
 
-fn csv_href(path: &str, scope: Option<Scope>, id: &str) -> String {
+/// One table as a CSV download, named after the page and the table.
+pub(super) fn csv_response(heading: &str, s: &Section) -> Result<Response, PageError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| PageError::Internal(e.to_string());
+    w.write_record(s.columns.iter().map(|c| c.title))
+        .map_err(fail)?;
+    for r in &s.rows {
+        w.write_record(r.iter().map(|c| c.raw.as_str()))
+            .map_err(fail)?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| PageError::Internal(e.to_string()))?;
+    let name = format!("{}-{}.csv", crate::seed::slug(heading), s.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub(super) fn csv_href(path: &str, scope: Option<Scope>, id: &str) -> String {
     match scope {
         Some(s) => format!("{path}?scope={}&csv={id}", s.as_str()),
         None => format!("{path}?csv={id}"),
@@ -398,6 +404,14 @@ async fn body(
     let suppliers = store::top_suppliers(&state.db, Scope::All, Some(&slug), 100).await?;
     let categories = store::body_categories(&state.db, &slug).await?;
     let imports = store::imports(&state.db, &slug, &auth.viewer()).await?;
+    let flags = super::flags::find(
+        &state.db,
+        &super::flags::Filter {
+            scope: Scope::All,
+            body: Some(slug.clone()),
+        },
+    )
+    .await?;
     let total: i64 = months.iter().map(|m| m.total_pence).sum();
     let cat_items: Vec<(String, i64)> = categories
         .iter()
@@ -445,6 +459,24 @@ async fn body(
                     })
                     .collect(),
                 csv_href: csv_href(&path, None, "categories"),
+            },
+            Section {
+                id: "flags",
+                heading: "Red flags".into(),
+                intro: "Patterns in this body's payments worth a second look: each links to the payments behind it.".into(),
+                caption: "Red flags by kind".into(),
+                chart: String::new(),
+                columns: cols(&[("Kind", false), ("Flags", true)]),
+                rows: super::flags::FlagKind::ALL
+                    .iter()
+                    .map(|k| {
+                        vec![
+                            Cell::link(k.label(), format!("/spend/flags?body={slug}#{}", k.as_str())),
+                            Cell::number(flags.count(*k) as i64),
+                        ]
+                    })
+                    .collect(),
+                csv_href: csv_href(&path, None, "flags"),
             },
             Section {
                 id: "imports",

@@ -626,6 +626,8 @@ async fn the_main_pages_have_no_accessibility_violations() {
         "/spend/bodies/lambeth".to_owned(),
         "/spend/categories".to_owned(),
         "/spend/uncategorised".to_owned(),
+        "/spend/flags".to_owned(),
+        "/spend/flags?body=lambeth".to_owned(),
         format!("/spend/suppliers/{supplier}"),
     ] {
         b.go(&app.url(&path)).await;

@@ -1,0 +1,936 @@
+//! Spend-based red flags: patterns in published payments that an officer may want to check.
+//! A flag is never a finding: each carries the payments (or yearly figures) behind it and a
+//! sentence saying why it was raised, so that a person can look at the evidence and decide.
+//!
+//! Four kinds:
+//! - **just under a threshold**: three or more payments from one body to one supplier within
+//!   90 days, each between 90% and 100% of a threshold;
+//! - **possible split**: two or more payments from one body to one supplier on the same day,
+//!   each below a threshold but together at or above it;
+//! - **possible duplicate**: one body paying one supplier the same amount twice on the same
+//!   day under different transaction references (or without one);
+//! - **share jump**: a supplier's share of a category rising by 20 percentage points or more
+//!   from one financial year to the next, in a market large enough to matter.
+//!
+//! Only named suppliers are flagged: redacted personal payees have no supplier and are never
+//! named here. Supplier-total files (one total per supplier for a period, no dates) are left
+//! out of the payment flags: their rows are not payments.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::Pence;
+use super::store::Scope;
+use crate::args;
+use crate::db::{Db, DbError, DbResult};
+
+/// A payment counts as "just under" a threshold from 90% of it. WHY: quotation rules bite at
+/// the threshold itself, so an order shaped to avoid them lands just below it; 10% is wide
+/// enough to catch "£4,650 + VAT" style amounts, narrow enough that ordinary spend of that
+/// size rarely falls in by chance three times with one supplier.
+pub const NEAR_FLOOR_PERCENT: i64 = 90;
+/// At least this many just-under payments. WHY: one or two are coincidence; a third within a
+/// quarter is a pattern worth a look.
+pub const NEAR_MIN_PAYMENTS: usize = 3;
+/// Within this many days. WHY: a quarter covers most ways of spreading one need over several
+/// orders (monthly payment runs, "one now, one next month") without joining a supplier's
+/// unrelated payments years apart.
+pub const NEAR_WINDOW_DAYS: i64 = 90;
+
+/// A same-day split counts payments from 30% of the threshold. WHY: a purchase split to stay
+/// under a threshold splits into parts of some size; a small extra invoice that happens to
+/// be paid in the same payment run (delivery, a part) is not a split.
+pub const SPLIT_FLOOR_PERCENT: i64 = 30;
+/// And at most four payments. WHY: one purchase split to dodge a threshold makes two, three
+/// or four invoices; dozens of payments to one supplier on one day are a batch (a utility's
+/// bills per site, care placements) and on the real files they drowned the real candidates.
+pub const SPLIT_MAX_PAYMENTS: i64 = 4;
+
+/// Duplicates are looked for from £500. WHY: it is the publication threshold; below it only
+/// card statements publish anything, where the same small sum twice in a day (two tickets,
+/// two meals) is ordinary, and checking costs more than it could save.
+pub const DUPLICATE_MIN_PENCE: i64 = 500 * 100;
+/// At most three identical payments. WHY: an invoice paid twice (or three times) is the
+/// mistake to catch; thirty equal payments on one day are standard rates paid in a batch
+/// (fostering allowances, grants per school), which is how they appear in the real files.
+pub const DUPLICATE_MAX_PAYMENTS: i64 = 3;
+
+/// A share jump is a rise of at least 20 percentage points (in basis points). WHY: shares in
+/// a market move a few points a year as contracts end and start; a fifth of a market changing
+/// hands in a year is a new contract, a direct award or a reclassification, each worth
+/// knowing about.
+pub const SHARE_JUMP_BP: i64 = 2_000;
+/// Both years' category spend (in the scope or the body) must be at least £100,000. WHY: in a
+/// small market one invoice moves shares by tens of points and means nothing.
+pub const SHARE_MIN_CATEGORY_PENCE: i64 = 100_000 * 100;
+
+/// The page shows at most this many flags of each kind, largest first. WHY: the page is for
+/// reading; a list longer than this says the thresholds need changing, not that every line
+/// should be read. The JSON API and CSV carry the same cap, and say so.
+pub const MAX_FLAGS_PER_KIND: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagKind {
+    JustUnder,
+    Split,
+    Duplicate,
+    ShareJump,
+}
+
+impl FlagKind {
+    pub const ALL: [FlagKind; 4] = [
+        FlagKind::JustUnder,
+        FlagKind::Split,
+        FlagKind::Duplicate,
+        FlagKind::ShareJump,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            FlagKind::JustUnder => "Repeated payments just under a threshold",
+            FlagKind::Split => "Possible split payments",
+            FlagKind::Duplicate => "Possible duplicate payments",
+            FlagKind::ShareJump => "Supplier share jumps",
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagKind::JustUnder => "just_under",
+            FlagKind::Split => "split",
+            FlagKind::Duplicate => "duplicate",
+            FlagKind::ShareJump => "share_jump",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Serialize, utoipa::ToSchema)]
+pub struct Threshold {
+    pub amount_pence: i64,
+    pub label: String,
+}
+
+/// One payment behind a flag: enough to find it in the body's published file.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
+pub struct Evidence {
+    pub payment_id: i64,
+    pub paid_on: NaiveDate,
+    #[serde(skip)]
+    pub org_id: i64,
+    pub body_slug: String,
+    pub body: String,
+    pub supplier_id: i64,
+    pub supplier: String,
+    pub amount_pence: i64,
+    pub transaction_ref: Option<String>,
+    /// The published file the payment was imported from, and its line in that file.
+    pub file_name: String,
+    pub line_no: i64,
+}
+
+/// A supplier's spend in a category in one financial year (named by its first year).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ShareYear {
+    pub financial_year: i64,
+    pub supplier_pence: i64,
+    pub category_pence: i64,
+    /// Basis points: 100 = 1%.
+    pub share_bp: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Flag {
+    pub kind: FlagKind,
+    /// Why it was flagged, in a sentence.
+    pub why: String,
+    /// The body, when the flag is about one body's payments or market.
+    pub body_slug: Option<String>,
+    pub body: Option<String>,
+    pub supplier_id: i64,
+    pub supplier: String,
+    pub threshold: Option<Threshold>,
+    pub category_code: Option<String>,
+    pub category: Option<String>,
+    /// The payments' total; for a share jump, the supplier's spend in the later year.
+    pub total_pence: i64,
+    pub payments: Vec<Evidence>,
+    /// For a share jump: the two years compared.
+    pub shares: Vec<ShareYear>,
+}
+
+/// Which payments the flags look at.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub scope: Scope,
+    /// One body's slug: its payments, and shares of its own spend.
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct Flags {
+    pub flags: Vec<Flag>,
+    /// Kinds that had more than `MAX_FLAGS_PER_KIND` flags: only the largest are listed.
+    pub truncated: Vec<FlagKind>,
+}
+
+impl Flags {
+    pub fn of(&self, kind: FlagKind) -> impl Iterator<Item = &Flag> {
+        self.flags.iter().filter(move |f| f.kind == kind)
+    }
+    pub fn count(&self, kind: FlagKind) -> usize {
+        self.of(kind).count()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Pure logic
+
+/// The lowest amount, in pence, that is "a fraction of" a threshold: rounded up, so that
+/// the band never reaches below the stated percentage.
+pub fn floor_of(threshold: i64, percent: i64) -> i64 {
+    (threshold * percent + 99) / 100
+}
+
+/// Groups of just-under payments: `dates` are one body's payments to one supplier, sorted.
+/// Every 90-day window holding at least three payments is a pattern; windows that share a
+/// payment are one flag. Returns index ranges into `dates`.
+pub fn near_clusters(dates: &[NaiveDate]) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut end = 0;
+    for start in 0..dates.len() {
+        end = end.max(start);
+        while end < dates.len() && (dates[end] - dates[start]).num_days() <= NEAR_WINDOW_DAYS {
+            end += 1;
+        }
+        if end - start >= NEAR_MIN_PAYMENTS {
+            match out.last_mut() {
+                Some(last) if last.end > start => last.end = end,
+                _ => out.push(start..end),
+            }
+        }
+    }
+    out
+}
+
+/// Whether same-day, same-amount payments to one supplier look like a duplicate rather than
+/// one payment published as several lines. Identical rows (the same reference) are lines of
+/// one transaction as the body's ledger records it, which the importer keeps on purpose; a
+/// second reference, or a missing one, means a second payment.
+pub fn looks_duplicate(refs: &[Option<&str>]) -> bool {
+    if refs.len() < 2 {
+        return false;
+    }
+    let distinct: HashSet<&str> = refs.iter().flatten().map(|r| r.trim()).collect();
+    refs.iter().any(Option::is_none) || distinct.len() >= 2
+}
+
+/// One supplier's positive spend in one category in one financial year (of a scope or body).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MarketRow {
+    pub code: String,
+    pub category: String,
+    pub supplier_id: i64,
+    pub supplier: String,
+    pub fy: i64,
+    pub total_pence: i64,
+}
+
+/// A supplier whose share of a category rose by `SHARE_JUMP_BP` or more between consecutive
+/// financial years, both with at least `SHARE_MIN_CATEGORY_PENCE` of spend. A category's
+/// spend is the sum of its suppliers' positive spend (net refunds are not market shares, as
+/// for concentration). A supplier absent the year before had a share of nothing.
+pub fn share_jumps(rows: &[MarketRow]) -> Vec<(MarketRow, ShareYear, ShareYear)> {
+    let mut totals: HashMap<(&str, i64), i64> = HashMap::new();
+    let mut spend: HashMap<(&str, i64, i64), i64> = HashMap::new();
+    for r in rows.iter().filter(|r| r.total_pence > 0) {
+        *totals.entry((r.code.as_str(), r.fy)).or_default() += r.total_pence;
+        *spend
+            .entry((r.code.as_str(), r.supplier_id, r.fy))
+            .or_default() += r.total_pence;
+    }
+    let share = |s: i64, t: i64| -> i64 {
+        if t <= 0 {
+            0
+        } else {
+            ((s as i128 * 10_000 + t as i128 / 2) / t as i128) as i64
+        }
+    };
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for r in rows.iter().filter(|r| r.total_pence > 0) {
+        if !seen.insert((r.code.as_str(), r.supplier_id, r.fy)) {
+            continue;
+        }
+        let (Some(&now_total), Some(&before_total)) = (
+            totals.get(&(r.code.as_str(), r.fy)),
+            totals.get(&(r.code.as_str(), r.fy - 1)),
+        ) else {
+            continue;
+        };
+        if now_total < SHARE_MIN_CATEGORY_PENCE || before_total < SHARE_MIN_CATEGORY_PENCE {
+            continue;
+        }
+        let now = spend[&(r.code.as_str(), r.supplier_id, r.fy)];
+        let before = spend
+            .get(&(r.code.as_str(), r.supplier_id, r.fy - 1))
+            .copied()
+            .unwrap_or(0);
+        let (a, b) = (share(before, before_total), share(now, now_total));
+        if b - a >= SHARE_JUMP_BP {
+            out.push((
+                r.clone(),
+                ShareYear {
+                    financial_year: r.fy - 1,
+                    supplier_pence: before,
+                    category_pence: before_total,
+                    share_bp: a,
+                },
+                ShareYear {
+                    financial_year: r.fy,
+                    supplier_pence: now,
+                    category_pence: now_total,
+                    share_bp: b,
+                },
+            ));
+        }
+    }
+    out
+}
+
+fn fy_name(fy: i64) -> String {
+    format!("{}/{:02}", fy, (fy + 1).rem_euclid(100))
+}
+
+fn pct(bp: i64) -> String {
+    format!("{:.1}%", bp as f64 / 100.0)
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+pub fn why_just_under(t: &Threshold, payments: &[Evidence]) -> String {
+    let total: i64 = payments.iter().map(|p| p.amount_pence).sum();
+    let (first, last) = date_span(payments);
+    format!(
+        "{} payments between {} and {}, each between {}% and 100% of the {} ({}), together {}: \
+         check whether they were one requirement that should have been bought under the \
+         threshold's rules.",
+        payments.len(),
+        day(first),
+        day(last),
+        NEAR_FLOOR_PERCENT,
+        t.label,
+        Pence(t.amount_pence).display_pounds(),
+        Pence(total).display(),
+    )
+}
+
+pub fn why_split(t: &Threshold, payments: &[Evidence]) -> String {
+    let total: i64 = payments.iter().map(|p| p.amount_pence).sum();
+    let (first, _) = date_span(payments);
+    format!(
+        "{} payments on {}, each below the {} ({}) but together {}: check whether one purchase \
+         was split into smaller invoices.",
+        payments.len(),
+        day(first),
+        t.label,
+        Pence(t.amount_pence).display_pounds(),
+        Pence(total).display(),
+    )
+}
+
+pub fn why_duplicate(payments: &[Evidence]) -> String {
+    let refs: Vec<&str> = payments
+        .iter()
+        .filter_map(|p| p.transaction_ref.as_deref())
+        .collect();
+    let how = if refs.len() < payments.len() {
+        if refs.is_empty() {
+            "with no transaction reference to tell them apart".to_owned()
+        } else {
+            "not all with a transaction reference".to_owned()
+        }
+    } else {
+        format!("under different references ({})", refs.join(", "))
+    };
+    let (first, _) = date_span(payments);
+    format!(
+        "{} payments of {} each on {}, {how}: check that the invoice was not paid twice.",
+        payments.len(),
+        Pence(payments.first().map_or(0, |p| p.amount_pence)).display(),
+        day(first),
+    )
+}
+
+pub fn why_share_jump(category: &str, where_: &str, before: &ShareYear, now: &ShareYear) -> String {
+    format!(
+        "Its share of {where_} spend on {category} rose from {} in {} to {} in {} ({} of {}): \
+         check how the work was awarded.",
+        pct(before.share_bp),
+        fy_name(before.financial_year),
+        pct(now.share_bp),
+        fy_name(now.financial_year),
+        Pence(now.supplier_pence).display_pounds(),
+        Pence(now.category_pence).display_pounds(),
+    )
+}
+
+fn date_span(payments: &[Evidence]) -> (NaiveDate, NaiveDate) {
+    let first = payments.iter().map(|p| p.paid_on).min();
+    let last = payments.iter().map(|p| p.paid_on).max();
+    match (first, last) {
+        (Some(a), Some(b)) => (a, b),
+        _ => (NaiveDate::MIN, NaiveDate::MIN),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Thresholds
+
+#[derive(Debug, thiserror::Error)]
+pub enum ThresholdError {
+    #[error("Enter the threshold as an amount in pounds, for example £5,000.")]
+    BadAmount,
+    #[error("A threshold must be more than £0.")]
+    NotPositive,
+    #[error(
+        "Enter a short description of the threshold, for example \"£5,000 quotation threshold\" (at most 100 characters)."
+    )]
+    BadLabel,
+    #[error("There is already a threshold of {0}.")]
+    Exists(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+pub async fn thresholds(db: &Db) -> DbResult<Vec<Threshold>> {
+    db.fetch_all(
+        "SELECT amount_pence, label FROM spend_thresholds ORDER BY amount_pence",
+        vec![],
+    )
+    .await
+}
+
+/// Adds a threshold from what a person typed ("£5,000", "5000").
+pub async fn add_threshold(
+    db: &Db,
+    amount: &str,
+    label: &str,
+) -> Result<Threshold, ThresholdError> {
+    let pence = Pence::parse(amount)
+        .map_err(|_| ThresholdError::BadAmount)?
+        .0;
+    if pence <= 0 {
+        return Err(ThresholdError::NotPositive);
+    }
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > 100 {
+        return Err(ThresholdError::BadLabel);
+    }
+    let done = db
+        .execute(
+            "INSERT INTO spend_thresholds (amount_pence, label) VALUES ($1, $2)
+             ON CONFLICT (amount_pence) DO NOTHING",
+            args![pence, label],
+        )
+        .await?;
+    if done == 0 {
+        return Err(ThresholdError::Exists(Pence(pence).display()));
+    }
+    Ok(Threshold {
+        amount_pence: pence,
+        label: label.to_owned(),
+    })
+}
+
+/// Removes a threshold; the label it had, if there was one.
+pub async fn remove_threshold(db: &Db, amount_pence: i64) -> DbResult<Option<String>> {
+    let label: Option<String> = db
+        .scalar(
+            "SELECT label FROM spend_thresholds WHERE amount_pence = $1",
+            args![amount_pence],
+        )
+        .await?;
+    if label.is_some() {
+        db.execute(
+            "DELETE FROM spend_thresholds WHERE amount_pence = $1",
+            args![amount_pence],
+        )
+        .await?;
+    }
+    Ok(label)
+}
+
+// ---------------------------------------------------------------------------------------
+// Queries
+
+/// The payments a flag can rest on: dated payments (not supplier totals) to named suppliers
+/// (so never a redacted person), from the bodies the filter covers, in categories bought
+/// from a market (procurement thresholds do not apply to grants, tax or transfers between
+/// public bodies, which on the real files were most of the noise). Returns the FROM clause
+/// and the WHERE condition; `$1` is the body's slug or NULL, and the caller's own
+/// placeholders start at `$2`.
+fn payments_from(filter: &Filter) -> (&'static str, String) {
+    let scope = match (&filter.body, filter.scope) {
+        (None, Scope::London) => "AND o.kind = 'borough'",
+        _ => "",
+    };
+    (
+        "FROM spend_payments p
+         JOIN spend_imports i ON i.id = p.import_id
+         JOIN organisations o ON o.id = p.org_id
+         JOIN suppliers s ON s.id = p.supplier_id
+         JOIN spend_categories c ON c.id = p.category_id",
+        format!(
+            "i.kind = 'transactions' AND c.is_market = TRUE
+             AND ($1 IS NULL OR o.slug = $1) {scope}"
+        ),
+    )
+}
+
+const EVIDENCE_COLUMNS: &str =
+    "SELECT p.id AS payment_id, p.paid_on, p.org_id, o.slug AS body_slug,
+    o.name AS body, p.supplier_id, s.name AS supplier, p.amount_pence, p.transaction_ref,
+    i.file_name, p.line_no ";
+
+/// Every flag for the filter, largest first within each kind.
+pub async fn find(db: &Db, filter: &Filter) -> DbResult<Flags> {
+    let thresholds = thresholds(db).await?;
+    let mut flags = Vec::new();
+    let mut near_ids: Vec<HashSet<i64>> = Vec::new();
+    for t in &thresholds {
+        let (mut near, ids) = just_under(db, filter, t).await?;
+        flags.append(&mut near);
+        near_ids.extend(ids);
+    }
+    for t in &thresholds {
+        for f in splits(db, filter, t).await? {
+            // Three £4,900 payments on one day are already a "just under" flag; saying so
+            // twice adds nothing.
+            let ids: HashSet<i64> = f.payments.iter().map(|p| p.payment_id).collect();
+            if !near_ids.iter().any(|n| ids.is_subset(n)) {
+                flags.push(f);
+            }
+        }
+    }
+    flags.append(&mut duplicates(db, filter).await?);
+    flags.append(&mut jumps(db, filter).await?);
+    flags.sort_by(|a, b| {
+        a.kind
+            .cmp(&b.kind)
+            .then(b.total_pence.cmp(&a.total_pence))
+            .then(a.supplier.cmp(&b.supplier))
+    });
+    let mut out = Flags::default();
+    let mut per_kind: BTreeMap<FlagKind, usize> = BTreeMap::new();
+    for f in flags {
+        let n = per_kind.entry(f.kind).or_default();
+        *n += 1;
+        if *n <= MAX_FLAGS_PER_KIND {
+            out.flags.push(f);
+        } else if *n == MAX_FLAGS_PER_KIND + 1 {
+            out.truncated.push(f.kind);
+        }
+    }
+    Ok(out)
+}
+
+fn base_flag(kind: FlagKind, first: &Evidence, why: String, t: Option<&Threshold>) -> Flag {
+    Flag {
+        kind,
+        why,
+        body_slug: Some(first.body_slug.clone()),
+        body: Some(first.body.clone()),
+        supplier_id: first.supplier_id,
+        supplier: first.supplier.clone(),
+        threshold: t.cloned(),
+        category_code: None,
+        category: None,
+        total_pence: 0,
+        payments: Vec::new(),
+        shares: Vec::new(),
+    }
+}
+
+/// Payments 90–100% of a threshold, clustered per body and supplier in 90-day windows. The
+/// band is narrow, so the rows fetched are few; the amount index finds them.
+async fn just_under(
+    db: &Db,
+    filter: &Filter,
+    t: &Threshold,
+) -> DbResult<(Vec<Flag>, Vec<HashSet<i64>>)> {
+    let (from, cond) = payments_from(filter);
+    let rows: Vec<Evidence> = db
+        .fetch_all(
+            format!(
+                "{EVIDENCE_COLUMNS} {from} WHERE {cond}
+                   AND p.amount_pence >= $2 AND p.amount_pence < $3
+                 ORDER BY p.org_id, p.supplier_id, p.paid_on, p.id"
+            ),
+            args![
+                filter.body.as_deref(),
+                floor_of(t.amount_pence, NEAR_FLOOR_PERCENT),
+                t.amount_pence
+            ],
+        )
+        .await?;
+    let mut flags = Vec::new();
+    let mut ids = Vec::new();
+    for group in rows.chunk_by(|a, b| a.org_id == b.org_id && a.supplier_id == b.supplier_id) {
+        let dates: Vec<NaiveDate> = group.iter().map(|p| p.paid_on).collect();
+        for range in near_clusters(&dates) {
+            let payments = group[range].to_vec();
+            let mut f = base_flag(
+                FlagKind::JustUnder,
+                &payments[0],
+                why_just_under(t, &payments),
+                Some(t),
+            );
+            f.total_pence = payments.iter().map(|p| p.amount_pence).sum();
+            ids.push(payments.iter().map(|p| p.payment_id).collect());
+            f.payments = payments;
+            flags.push(f);
+        }
+    }
+    Ok((flags, ids))
+}
+
+/// Same-day groups below a threshold that reach it together. The database groups and sums,
+/// so only the flagged payments travel.
+async fn splits(db: &Db, filter: &Filter, t: &Threshold) -> DbResult<Vec<Flag>> {
+    let (from, cond) = payments_from(filter);
+    let rows: Vec<Evidence> = db
+        .fetch_all(
+            format!(
+                "{EVIDENCE_COLUMNS} {from}
+                 JOIN (SELECT p.org_id, p.supplier_id, p.paid_on {from} WHERE {cond}
+                         AND p.amount_pence >= $2 AND p.amount_pence < $3
+                       GROUP BY p.org_id, p.supplier_id, p.paid_on
+                       HAVING COUNT(*) >= 2 AND COUNT(*) <= $4
+                          AND SUM(p.amount_pence) >= $3) g
+                   ON g.org_id = p.org_id AND g.supplier_id = p.supplier_id
+                  AND g.paid_on = p.paid_on
+                 WHERE {cond} AND p.amount_pence >= $2 AND p.amount_pence < $3
+                 ORDER BY p.org_id, p.supplier_id, p.paid_on, p.id"
+            ),
+            args![
+                filter.body.as_deref(),
+                floor_of(t.amount_pence, SPLIT_FLOOR_PERCENT),
+                t.amount_pence,
+                SPLIT_MAX_PAYMENTS
+            ],
+        )
+        .await?;
+    Ok(rows
+        .chunk_by(|a, b| {
+            a.org_id == b.org_id && a.supplier_id == b.supplier_id && a.paid_on == b.paid_on
+        })
+        .filter(|g| g.len() >= 2)
+        .map(|g| {
+            let mut f = base_flag(FlagKind::Split, &g[0], why_split(t, g), Some(t));
+            f.total_pence = g.iter().map(|p| p.amount_pence).sum();
+            f.payments = g.to_vec();
+            f
+        })
+        .collect())
+}
+
+async fn duplicates(db: &Db, filter: &Filter) -> DbResult<Vec<Flag>> {
+    let (from, cond) = payments_from(filter);
+    let rows: Vec<Evidence> = db
+        .fetch_all(
+            format!(
+                "{EVIDENCE_COLUMNS} {from}
+                 JOIN (SELECT p.org_id, p.supplier_id, p.paid_on, p.amount_pence {from}
+                       WHERE {cond} AND p.amount_pence >= $2
+                       GROUP BY p.org_id, p.supplier_id, p.paid_on, p.amount_pence
+                       HAVING COUNT(*) >= 2 AND COUNT(*) <= $3
+                          AND (COUNT(DISTINCT p.transaction_ref) >= 2
+                               OR COUNT(p.transaction_ref) < COUNT(*))) g
+                   ON g.org_id = p.org_id AND g.supplier_id = p.supplier_id
+                  AND g.paid_on = p.paid_on AND g.amount_pence = p.amount_pence
+                 WHERE {cond} AND p.amount_pence >= $2
+                 ORDER BY p.org_id, p.supplier_id, p.paid_on, p.amount_pence, p.id"
+            ),
+            args![
+                filter.body.as_deref(),
+                DUPLICATE_MIN_PENCE,
+                DUPLICATE_MAX_PAYMENTS
+            ],
+        )
+        .await?;
+    Ok(rows
+        .chunk_by(|a, b| {
+            a.org_id == b.org_id
+                && a.supplier_id == b.supplier_id
+                && a.paid_on == b.paid_on
+                && a.amount_pence == b.amount_pence
+        })
+        .filter(|g| {
+            looks_duplicate(
+                &g.iter()
+                    .map(|p| p.transaction_ref.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .map(|g| {
+            let mut f = base_flag(FlagKind::Duplicate, &g[0], why_duplicate(g), None);
+            f.total_pence = g.iter().map(|p| p.amount_pence).sum();
+            f.payments = g.to_vec();
+            f
+        })
+        .collect())
+}
+
+/// Share jumps from the category × supplier × body × financial-year rollup: no payment is
+/// read.
+async fn jumps(db: &Db, filter: &Filter) -> DbResult<Vec<Flag>> {
+    let scope = match (&filter.body, filter.scope) {
+        (None, Scope::London) => "AND o.kind = 'borough'",
+        _ => "",
+    };
+    let rows: Vec<MarketRow> = db
+        .fetch_all(
+            format!(
+                "SELECT c.code, c.name AS category, s.id AS supplier_id, s.name AS supplier,
+                        m.fy, CAST(SUM(m.total_pence) AS BIGINT) AS total_pence
+                 FROM spend_r_market m
+                 JOIN spend_categories c ON c.id = m.category_id
+                 JOIN organisations o ON o.id = m.org_id
+                 JOIN suppliers s ON s.id = m.supplier_id
+                 WHERE c.is_market = $2 AND c.code <> $3
+                   AND ($1 IS NULL OR o.slug = $1) {scope}
+                 GROUP BY c.code, c.name, s.id, s.name, m.fy
+                 HAVING SUM(m.total_pence) > 0"
+            ),
+            args![
+                filter.body.as_deref(),
+                true,
+                super::categories::UNCATEGORISED
+            ],
+        )
+        .await?;
+    let body_name = match &filter.body {
+        Some(slug) => crate::accounts::store::find_organisation(db, slug)
+            .await?
+            .map(|o| o.name),
+        None => None,
+    };
+    let where_ = match (&body_name, filter.scope) {
+        (Some(n), _) => format!("{n}'s"),
+        (None, Scope::London) => "the London authorities'".to_owned(),
+        (None, Scope::All) => "all bodies'".to_owned(),
+    };
+    Ok(share_jumps(&rows)
+        .into_iter()
+        .map(|(r, before, now)| Flag {
+            kind: FlagKind::ShareJump,
+            why: why_share_jump(&r.category, &where_, &before, &now),
+            body_slug: body_name.as_ref().and(filter.body.clone()),
+            body: body_name.clone(),
+            supplier_id: r.supplier_id,
+            supplier: r.supplier.clone(),
+            threshold: None,
+            category_code: Some(r.code.clone()),
+            category: Some(r.category.clone()),
+            total_pence: now.supplier_pence,
+            payments: Vec::new(),
+            shares: vec![before, now],
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn the_band_starts_at_the_percentage_rounded_up() {
+        assert_eq!(floor_of(500_000, 90), 450_000);
+        assert_eq!(floor_of(50_000, 30), 15_000);
+        assert_eq!(floor_of(101, 90), 91);
+    }
+
+    #[test]
+    fn three_payments_within_ninety_days_are_a_cluster() {
+        let dates = [d("2024-01-01"), d("2024-02-01"), d("2024-03-30")];
+        assert_eq!(near_clusters(&dates), vec![0..3]);
+    }
+
+    #[test]
+    fn payments_spread_over_a_long_time_are_not() {
+        let dates = [
+            d("2024-01-01"),
+            d("2024-03-01"),
+            d("2024-06-01"),
+            d("2024-09-01"),
+        ];
+        assert!(near_clusters(&dates).is_empty());
+        // Two are not a pattern, however close.
+        assert!(near_clusters(&[d("2024-01-01"), d("2024-01-02")]).is_empty());
+    }
+
+    #[test]
+    fn overlapping_windows_are_one_flag_and_separate_ones_two() {
+        let dates = [
+            d("2024-01-01"),
+            d("2024-02-01"),
+            d("2024-03-01"),
+            d("2024-04-20"), // with 1 February and 1 March, a second window: one flag
+            d("2025-01-01"),
+            d("2025-01-10"),
+            d("2025-01-20"),
+        ];
+        assert_eq!(near_clusters(&dates), vec![0..4, 4..7]);
+    }
+
+    #[test]
+    fn duplicates_need_a_second_reference_or_a_missing_one() {
+        assert!(looks_duplicate(&[Some("T1"), Some("T2")]));
+        assert!(looks_duplicate(&[None, None]));
+        assert!(looks_duplicate(&[Some("T1"), None]));
+        // One transaction published as two lines.
+        assert!(!looks_duplicate(&[Some("T1"), Some("T1")]));
+        assert!(!looks_duplicate(&[Some("T1")]));
+        assert!(looks_duplicate(&[Some("T1"), Some("T1"), Some("T2")]));
+    }
+
+    fn row(code: &str, supplier: i64, fy: i64, pounds: i64) -> MarketRow {
+        MarketRow {
+            code: code.into(),
+            category: "Cleaning".into(),
+            supplier_id: supplier,
+            supplier: format!("Supplier {supplier}"),
+            fy,
+            total_pence: pounds * 100,
+        }
+    }
+
+    #[test]
+    fn a_share_rising_twenty_points_is_a_jump() {
+        let rows = vec![
+            row("c", 1, 2022, 20_000),
+            row("c", 2, 2022, 180_000),
+            row("c", 1, 2023, 90_000),
+            row("c", 2, 2023, 110_000),
+        ];
+        let j = share_jumps(&rows);
+        assert_eq!(j.len(), 1);
+        assert_eq!(j[0].0.supplier_id, 1);
+        assert_eq!(j[0].1.share_bp, 1_000);
+        assert_eq!(j[0].2.share_bp, 4_500);
+        assert_eq!(j[0].1.financial_year, 2022);
+    }
+
+    #[test]
+    fn no_jump_in_small_markets_across_gaps_or_for_small_moves() {
+        // Too small a market: £50,000 a year.
+        let small = vec![
+            row("c", 1, 2022, 5_000),
+            row("c", 2, 2022, 45_000),
+            row("c", 1, 2023, 45_000),
+            row("c", 2, 2023, 5_000),
+        ];
+        assert!(share_jumps(&small).is_empty());
+        // Years that are not consecutive.
+        let gap = vec![
+            row("c", 1, 2020, 10_000),
+            row("c", 2, 2020, 190_000),
+            row("c", 1, 2023, 190_000),
+            row("c", 2, 2023, 10_000),
+        ];
+        assert!(share_jumps(&gap).is_empty());
+        // Fifteen points.
+        let small_move = vec![
+            row("c", 1, 2022, 100_000),
+            row("c", 2, 2022, 100_000),
+            row("c", 1, 2023, 130_000),
+            row("c", 2, 2023, 70_000),
+        ];
+        assert!(share_jumps(&small_move).is_empty());
+    }
+
+    #[test]
+    fn a_newcomer_had_no_share_before() {
+        let rows = vec![
+            row("c", 2, 2022, 200_000),
+            row("c", 1, 2023, 100_000),
+            row("c", 2, 2023, 100_000),
+        ];
+        let j = share_jumps(&rows);
+        assert_eq!(j.len(), 1);
+        assert_eq!((j[0].1.share_bp, j[0].2.share_bp), (0, 5_000));
+    }
+
+    fn ev(date: &str, pence: i64, r: Option<&str>) -> Evidence {
+        Evidence {
+            payment_id: 1,
+            paid_on: d(date),
+            org_id: 1,
+            body_slug: "hackney".into(),
+            body: "London Borough of Hackney".into(),
+            supplier_id: 1,
+            supplier: "Acme Ltd".into(),
+            amount_pence: pence,
+            transaction_ref: r.map(str::to_owned),
+            file_name: "f.csv".into(),
+            line_no: 2,
+        }
+    }
+
+    #[test]
+    fn sentences_say_what_to_check() {
+        let t = Threshold {
+            amount_pence: 500_000,
+            label: "£5,000 quotation threshold".into(),
+        };
+        let p = vec![
+            ev("2024-01-05", 490_000, None),
+            ev("2024-02-05", 480_000, None),
+            ev("2024-03-05", 470_000, None),
+        ];
+        let s = why_just_under(&t, &p);
+        assert!(
+            s.starts_with("3 payments between 5 January 2024 and 5 March 2024"),
+            "{s}"
+        );
+        assert!(s.contains("£5,000 quotation threshold (£5,000)"), "{s}");
+        assert!(s.contains("together £14,400.00"), "{s}");
+        let s = why_duplicate(&[
+            ev("2024-01-05", 60_000, Some("T1")),
+            ev("2024-01-05", 60_000, Some("T2")),
+        ]);
+        assert!(
+            s.contains(
+                "2 payments of £600.00 each on 5 January 2024, under different references (T1, T2)"
+            ),
+            "{s}"
+        );
+        let s = why_share_jump(
+            "Cleaning",
+            "the London authorities'",
+            &ShareYear {
+                financial_year: 2022,
+                supplier_pence: 1,
+                category_pence: 10,
+                share_bp: 1_000,
+            },
+            &ShareYear {
+                financial_year: 2023,
+                supplier_pence: 9_000_000,
+                category_pence: 20_000_000,
+                share_bp: 4_500,
+            },
+        );
+        assert!(
+            s.contains("from 10.0% in 2022/23 to 45.0% in 2023/24"),
+            "{s}"
+        );
+    }
+}

@@ -1,0 +1,334 @@
+//! Spend red flags: payments planted in a small file, imported with the real importer, must
+//! be flagged (or, for the near misses, must not), on the page, in CSV and in JSON; and the
+//! thresholds form is for platform admins only.
+
+use procurekit::accounts::Role;
+use procurekit::spend::import::{ImportOptions, import};
+use procurekit::spend::source::{Progress, inputs_from_bytes};
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+use crate::on_both_databases;
+
+on_both_databases!(
+    planted_patterns_are_flagged_with_their_evidence_and_near_misses_are_not,
+    only_platform_admins_change_the_thresholds,
+);
+
+/// Each group of lines is one planted pattern or near miss; see the assertions below.
+const PLANTED: &str =
+    "Body Name,Payment Date,Transaction Number,Net Amount,Supplier Name,Expense Type
+London Borough of Hackney,2024-05-01,T10,4800.00,Thamesgate Systems Ltd,Software Licences
+London Borough of Hackney,2024-06-10,T11,4900.00,Thamesgate Systems Ltd,Software Licences
+London Borough of Hackney,2024-07-15,T12,4750.00,Thamesgate Systems Ltd,Software Licences
+London Borough of Hackney,2024-01-05,B1,4800.00,Brightwater Consulting Ltd,Consultancy
+London Borough of Hackney,2024-05-05,B2,4850.00,Brightwater Consulting Ltd,Consultancy
+London Borough of Hackney,2024-09-05,B3,4900.00,Brightwater Consulting Ltd,Consultancy
+London Borough of Hackney,2025-01-05,B4,4950.00,Brightwater Consulting Ltd,Consultancy
+London Borough of Hackney,2024-06-03,T20,3000.00,Acme Cleaning Limited,Cleaning
+London Borough of Hackney,2024-06-03,T21,2500.00,Acme Cleaning Limited,Cleaning
+London Borough of Hackney,2024-06-10,T22,3000.00,Acme Cleaning Limited,Cleaning
+London Borough of Hackney,2024-06-10,T23,1000.00,Acme Cleaning Limited,Cleaning
+London Borough of Hackney,2024-07-01,T30,1234.56,Northgate Office Supplies Ltd,Stationery
+London Borough of Hackney,2024-07-01,T31,1234.56,Northgate Office Supplies Ltd,Stationery
+London Borough of Hackney,2024-07-08,T32,1234.56,Northgate Office Supplies Ltd,Stationery
+London Borough of Hackney,2024-07-15,T40,800.00,Northgate Office Supplies Ltd,Stationery
+London Borough of Hackney,2024-07-15,T40,800.00,Northgate Office Supplies Ltd,Stationery
+London Borough of Hackney,2024-07-20,,45.00,Northgate Office Supplies Ltd,Stationery
+London Borough of Hackney,2024-07-20,,45.00,Northgate Office Supplies Ltd,Stationery
+London Borough of Hackney,2024-07-01,,700.00,REDACTED PERSONAL DATA,Client payments
+London Borough of Hackney,2024-07-01,,700.00,REDACTED PERSONAL DATA,Client payments
+London Borough of Hackney,2023-06-01,S1,180000.00,Sparkle Cleaning Services Ltd,Cleaning
+London Borough of Hackney,2023-06-01,T51,20000.00,Acme Cleaning Limited,Cleaning
+London Borough of Hackney,2024-08-01,S2,100000.00,Sparkle Cleaning Services Ltd,Cleaning
+London Borough of Hackney,2024-08-01,T53,84500.00,Acme Cleaning Limited,Cleaning
+";
+
+async fn plant(app: &TestApp) {
+    let input = inputs_from_bytes("hackney-planted.csv", PLANTED.as_bytes().to_vec())
+        .expect("input")
+        .remove(0);
+    let r = import(
+        &app.db,
+        &input,
+        &ImportOptions::default(),
+        Progress::default(),
+    )
+    .await
+    .expect("the planted file imports");
+    assert_eq!(r.rows_imported, 24);
+}
+
+async fn json(app: &TestApp, client: &reqwest::Client, path: &str) -> Value {
+    let resp = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200, "{path}");
+    resp.json().await.unwrap()
+}
+
+fn of_kind<'a>(v: &'a Value, kind: &str) -> Vec<&'a Value> {
+    v["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == kind)
+        .collect()
+}
+
+fn refs(f: &Value) -> Vec<&str> {
+    f["payments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["transaction_ref"].as_str().unwrap_or(""))
+        .collect()
+}
+
+async fn planted_patterns_are_flagged_with_their_evidence_and_near_misses_are_not(app: TestApp) {
+    plant(&app).await;
+    let client = app.client();
+    let v = json(&app, &client, "/api/v1/spend/flags").await;
+
+    // Three payments just under £5,000 within 75 days. Brightwater's four, spread over a
+    // year, are not a pattern.
+    let near = of_kind(&v, "just_under");
+    assert_eq!(near.len(), 1, "{v:#}");
+    assert_eq!(near[0]["supplier"], "Thamesgate Systems Ltd");
+    assert_eq!(near[0]["threshold"]["amount_pence"], 500_000);
+    assert_eq!(refs(near[0]), ["T10", "T11", "T12"]);
+    assert_eq!(near[0]["total_pence"], 1_445_000);
+    let why = near[0]["why"].as_str().unwrap();
+    assert!(
+        why.starts_with("3 payments between 1 May 2024 and 15 July 2024"),
+        "{why}"
+    );
+
+    // £3,000 + £2,500 on one day; a week later £3,000 + £1,000 stays under £5,000.
+    let split = of_kind(&v, "split");
+    assert_eq!(split.len(), 1, "{v:#}");
+    assert_eq!(split[0]["supplier"], "Acme Cleaning Limited");
+    assert_eq!(refs(split[0]), ["T20", "T21"]);
+    assert_eq!(split[0]["total_pence"], 550_000);
+
+    // The same £1,234.56 twice on 1 July under two references. Not: the same amount a week
+    // later, two lines of one transaction (T40), small card-style sums, redacted payees.
+    let dup = of_kind(&v, "duplicate");
+    assert_eq!(dup.len(), 1, "{v:#}");
+    assert_eq!(dup[0]["supplier"], "Northgate Office Supplies Ltd");
+    assert_eq!(refs(dup[0]), ["T30", "T31"]);
+    assert_eq!(dup[0]["payments"][0]["paid_on"], "2024-07-01");
+    assert_eq!(dup[0]["payments"][0]["body"], "London Borough of Hackney");
+    assert_eq!(dup[0]["payments"][0]["file_name"], "hackney-planted.csv");
+
+    // Acme's share of cleaning went from 10% (2023/24) to 48.5% (2024/25): £94,000 of £194,000.
+    let jump = of_kind(&v, "share_jump");
+    assert_eq!(jump.len(), 1, "{v:#}");
+    assert_eq!(jump[0]["supplier"], "Acme Cleaning Limited");
+    assert_eq!(jump[0]["category_code"], "facilities");
+    assert_eq!(jump[0]["shares"][0]["share_bp"], 1_000);
+    assert_eq!(jump[0]["shares"][1]["share_bp"], 4_845);
+    assert_eq!(jump[0]["shares"][1]["financial_year"], 2024);
+
+    let text = v.to_string();
+    assert!(
+        !text.contains("Brightwater"),
+        "spread-out payments are not flagged"
+    );
+    assert!(
+        !text.to_lowercase().contains("redacted"),
+        "redacted payees are never named"
+    );
+    assert_eq!(v["thresholds"].as_array().unwrap().len(), 6);
+
+    // The same flags for the body, and for every body.
+    let body = json(&app, &client, "/api/v1/spend/flags?body=hackney").await;
+    assert_eq!(body["flags"].as_array().unwrap().len(), 4);
+    let all = json(&app, &client, "/api/v1/spend/flags?scope=all").await;
+    assert_eq!(all["flags"].as_array().unwrap().len(), 4);
+    let r = client
+        .get(app.url("/api/v1/spend/flags?body=nowhere"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+
+    // The page, signed out: spend is open data.
+    let (status, html) = app.get(&client, "/spend/flags").await;
+    assert_eq!(status, 200);
+    for needle in [
+        "Red flags in London spend",
+        "Thamesgate Systems Ltd",
+        "Northgate Office Supplies Ltd",
+        "Payments behind flag 1",
+        "Shares behind flag 4",
+        "<svg",
+        "table below",
+        "£5,000 quotation threshold",
+    ] {
+        assert!(html.contains(needle), "{needle} on the page");
+    }
+    assert!(!html.contains("Brightwater"));
+    assert!(!html.contains("Add threshold"), "the form is for admins");
+    let (status, html) = app.get(&client, "/spend/flags?body=hackney").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Red flags: London Borough of Hackney"));
+    let (status, _) = app.get(&client, "/spend/flags?body=nowhere").await;
+    assert_eq!(status, 404);
+
+    // Every table downloads as CSV.
+    let resp = client
+        .get(app.url("/spend/flags?scope=london&csv=evidence"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = resp.text().await.unwrap();
+    assert!(
+        csv.starts_with(
+            "Flag,Kind,Date,Body,Supplier,Amount,Transaction reference,Published file and line"
+        ),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("3,duplicate,2024-07-01,London Borough of Hackney,Northgate Office Supplies Ltd,1234.56,T30,\"hackney-planted.csv, line 13\""),
+        "{csv}"
+    );
+    let (_, one) = app
+        .get(&client, "/spend/flags?scope=london&csv=evidence&flag=2")
+        .await;
+    assert_eq!(
+        one.lines().count(),
+        3,
+        "a header and flag 2's two payments: {one}"
+    );
+    let (_, list) = app.get(&client, "/spend/flags?csv=flags").await;
+    assert!(
+        list.contains("just_under") && list.contains("share_jump"),
+        "{list}"
+    );
+    let (_, shares) = app.get(&client, "/spend/flags?csv=shares").await;
+    assert!(
+        shares.contains("2024/25,94000.00,194000.00,48.45"),
+        "{shares}"
+    );
+    for id in ["summary", "thresholds"] {
+        let (status, _) = app.get(&client, &format!("/spend/flags?csv={id}")).await;
+        assert_eq!(status, 200, "{id}");
+    }
+
+    // The body's page links to its flags.
+    let (_, html) = app.get(&client, "/spend/bodies/hackney").await;
+    assert!(html.contains("Red flags") && html.contains("/spend/flags?body=hackney"));
+    let (_, csv) = app.get(&client, "/spend/bodies/hackney?csv=flags").await;
+    assert!(csv.contains("Possible duplicate payments,1"), "{csv}");
+}
+
+async fn audit_count(app: &TestApp, action: &str) -> i64 {
+    app.db
+        .scalar::<i64>(
+            format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}'"),
+            vec![],
+        )
+        .await
+        .unwrap()
+        .unwrap_or(0)
+}
+
+async fn flag_count(app: &TestApp, kind: &str) -> usize {
+    let v = json(app, &app.client(), "/api/v1/spend/flags").await;
+    of_kind(&v, kind).len()
+}
+
+async fn only_platform_admins_change_the_thresholds(app: TestApp) {
+    plant(&app).await;
+    let officer = app
+        .signed_in(&app.user("hackney", Role::Officer).await)
+        .await;
+    let r = app
+        .post_form(
+            &officer,
+            "/spend/flags",
+            "/spend/flags/thresholds",
+            &[("amount", "£10,000"), ("label", "Three quotes")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 403);
+    let r = app
+        .post_form(
+            &officer,
+            "/spend/flags",
+            "/spend/flags/thresholds/remove",
+            &[("amount_pence", "500000")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 403);
+
+    let admin = app
+        .signed_in(&app.user("london-convenor", Role::PlatformAdmin).await)
+        .await;
+    let (_, html) = app.get(&admin, "/spend/flags").await;
+    assert!(html.contains("Add threshold"));
+    // A forged token is refused.
+    let r = admin
+        .post(app.url("/spend/flags/thresholds"))
+        .form(&[
+            ("csrf_token", "forged"),
+            ("amount", "£10,000"),
+            ("label", "Three quotes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let v = json(&app, &admin, "/api/v1/spend/flags").await;
+    assert_eq!(v["thresholds"].as_array().unwrap().len(), 6);
+
+    let r = app
+        .post_form(
+            &admin,
+            "/spend/flags",
+            "/spend/flags/thresholds",
+            &[("amount", "£10,000"), ("label", "Three quotes")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let v = json(&app, &admin, "/api/v1/spend/flags").await;
+    assert!(
+        v["thresholds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["amount_pence"] == 1_000_000 && t["label"] == "Three quotes")
+    );
+    assert_eq!(audit_count(&app, "spend_threshold_added").await, 1);
+    // Nonsense is refused with a message saying what to enter.
+    let r = app
+        .post_form(
+            &admin,
+            "/spend/flags",
+            "/spend/flags/thresholds",
+            &[("amount", "lots"), ("label", "x")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(r.text().await.unwrap().contains("for example £5,000"));
+
+    // Without the £5,000 threshold there is nothing to be just under.
+    assert_eq!(flag_count(&app, "just_under").await, 1);
+    let r = app
+        .post_form(
+            &admin,
+            "/spend/flags",
+            "/spend/flags/thresholds/remove",
+            &[("amount_pence", "500000")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(flag_count(&app, "just_under").await, 0);
+    assert_eq!(flag_count(&app, "split").await, 0);
+    assert_eq!(audit_count(&app, "spend_threshold_removed").await, 1);
+}
