@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_engagement"),
     migration!(11, "0011_contracts"),
     migration!(12, "0012_joint_procurements"),
+    migration!(13, "0013_spend_uploads"),
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -19,6 +19,7 @@ pub mod rollups;
 pub mod rows;
 pub mod source;
 pub mod store;
+pub mod upload;
 pub mod web;
 
 pub use money::Pence;

@@ -87,7 +87,10 @@ async fn sweep_stale_databases(admin: &str) {
                     continue;
                 }
                 let _ = db
-                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), vec![])
+                    .execute(
+                        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                        vec![],
+                    )
                     .await;
             }
             db.close().await;
@@ -105,7 +108,10 @@ pub async fn drop_postgres_database(url: &str) {
     }
     if let Ok(db) = Db::connect(&admin).await {
         let _ = db
-            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), vec![])
+            .execute(
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                vec![],
+            )
             .await;
         db.close().await;
     }
