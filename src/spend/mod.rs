@@ -9,6 +9,7 @@ pub mod bodies;
 pub mod categories;
 pub mod charts;
 pub mod cli;
+pub mod compare;
 pub mod dates;
 pub mod demo;
 pub mod import;
