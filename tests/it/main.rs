@@ -19,6 +19,7 @@ mod ocds;
 mod pipeline;
 mod schema;
 mod spend;
+mod spend_upload;
 mod standards;
 mod suppliers;
 mod visibility;
