@@ -810,7 +810,7 @@ fn body_actions(auth: &Auth, org: &crate::accounts::Organisation) -> Vec<(String
         .is_some_and(|u| u.role == crate::accounts::Role::PlatformAdmin || u.org_id == org.id);
     let mut v = vec![(
         format!("Compare {} with other bodies", org.short_name),
-        format!("/spend/compare?body={}", org.slug),
+        format!("/spend/compare?with={}", org.slug),
     )];
     if own {
         v.extend(upload_action(auth));
@@ -971,6 +971,12 @@ async fn compare(
         .iter()
         .find(|(k, _)| k == "csv")
         .map(|(_, v)| v.clone());
+    // `with` ticks a body in the chooser without comparing yet (the link from a body's page).
+    let ticked: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "with")
+        .map(|(_, v)| v.as_str())
+        .collect();
     let slugs = cmp::distinct(&asked);
     let mut errors = crate::web::form::Errors::default();
     let mut status = StatusCode::OK;
@@ -1024,7 +1030,7 @@ async fn compare(
         .await?
         .into_iter()
         .map(|b| {
-            let chosen = slugs.contains(&b.slug);
+            let chosen = slugs.contains(&b.slug) || ticked.contains(&b.slug.as_str());
             (b.slug, b.name, chosen)
         })
         .collect();

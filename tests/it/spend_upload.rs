@@ -552,6 +552,11 @@ async fn bodies_compared_side_by_side_match_sums_over_the_payments(app: TestApp)
     let (status, chooser) = app.get(&client, "/spend/compare").await;
     assert_eq!(status, 200);
     assert!(chooser.contains("value=\"lambeth\"") && chooser.contains("value=\"hackney\""));
+    let (_, body) = app.get(&client, "/spend/bodies/lambeth").await;
+    assert!(body.contains("href=\"/spend/compare?with=lambeth\""));
+    let (status, ticked) = app.get(&client, "/spend/compare?with=lambeth").await;
+    assert_eq!(status, 200, "the link from a body's page is not an error");
+    assert!(ticked.contains("value=\"lambeth\" checked"));
     let (status, page) = app
         .get(&client, "/spend/compare?body=lambeth&body=nowhere")
         .await;
