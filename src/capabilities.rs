@@ -119,7 +119,11 @@ pub fn live() -> Vec<Live> {
         },
         Live {
             id: "spend",
-            routes: || crate::spend::web::routes().merge(crate::spend::api::routes()),
+            routes: || {
+                crate::spend::web::routes()
+                    .merge(crate::spend::upload::routes())
+                    .merge(crate::spend::api::routes())
+            },
             openapi: crate::spend::api::SpendApi::openapi,
         },
     ]

@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_joint_procurements"),
     migration!(13, "0013_spend_top_suppliers"),
     migration!(14, "0014_spend_flags"),
+    migration!(15, "0015_spend_uploads"),
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,12 +1,13 @@
 //! The spend database's JSON API: the same figures as the pages, readable by anyone (spend is
 //! published open data).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
+use super::compare;
 use super::flags;
 use super::store::{self, Band, Scope};
 use crate::web::{ApiError, AppState};
@@ -191,9 +192,61 @@ pub async fn flags_list(
     }))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct CompareQuery {
+    /// A body's slug; repeat for each body, two to six: `?body=lambeth&body=southwark`.
+    #[allow(dead_code)]
+    body: Vec<String>,
+}
+
+/// Two to six bodies side by side: each one's totals, spend per category, and the suppliers
+/// two or more of them pay.
+#[utoipa::path(get, path = "/api/v1/spend/compare", tag = "spend", params(CompareQuery),
+    responses((status = 200, body = compare::Comparison),
+        (status = 400, body = crate::web::error::Problem),
+        (status = 404, body = crate::web::error::Problem)))]
+pub async fn compare(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let pairs: Vec<(String, String)> = raw
+        .as_deref()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    let asked: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "body")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    match compare::compare(&state.db, &compare::distinct(&asked)).await {
+        Ok(c) => Ok(Json(c).into_response()),
+        Err(compare::CompareError::Db(e)) => Err(e.into()),
+        // Which slug is unknown is worth saying: the generic "not found" would not.
+        Err(e @ compare::CompareError::Unknown(_)) => {
+            let status = axum::http::StatusCode::NOT_FOUND;
+            let mut resp = (
+                status,
+                Json(crate::web::error::Problem {
+                    title: "Not Found".into(),
+                    status: status.as_u16(),
+                    detail: e.to_string(),
+                }),
+            )
+                .into_response();
+            resp.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/problem+json"),
+            );
+            Ok(resp)
+        }
+        Err(e) => Err(ApiError::BadRequest(e.to_string())),
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
-    paths(bodies, body, supplier, categories, category, flags_list),
+    paths(bodies, body, supplier, categories, category, flags_list, compare),
     tags((name = "spend", description = "The London spend database: published spend by body, supplier and category, with market concentration"))
 )]
 pub struct SpendApi;
@@ -206,4 +259,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/spend/categories", get(categories))
         .route("/api/v1/spend/categories/{code}", get(category))
         .route("/api/v1/spend/flags", get(flags_list))
+        .route("/api/v1/spend/compare", get(compare))
 }

@@ -9,6 +9,7 @@ pub mod bodies;
 pub mod categories;
 pub mod charts;
 pub mod cli;
+pub mod compare;
 pub mod dates;
 pub mod demo;
 pub mod flags;
@@ -22,6 +23,7 @@ pub mod rollups;
 pub mod rows;
 pub mod source;
 pub mod store;
+pub mod upload;
 pub mod web;
 
 pub use money::Pence;

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::Redirect;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,10 +29,11 @@ pub fn routes() -> Router<AppState> {
         .route("/spend/categories/{code}", get(category))
         .route("/spend/uncategorised", get(uncategorised))
         .merge(super::flags_web::routes())
+        .route("/spend/compare", get(compare))
 }
 
 pub struct Column {
-    pub title: &'static str,
+    pub title: String,
     pub numeric: bool,
 }
 
@@ -105,7 +106,7 @@ pub struct Section {
 pub(super) fn cols(spec: &[(&'static str, bool)]) -> Vec<Column> {
     spec.iter()
         .map(|(title, numeric)| Column {
-            title,
+            title: (*title).to_owned(),
             numeric: *numeric,
         })
         .collect()
@@ -122,6 +123,8 @@ struct AnalysisPage {
     sections: Vec<Section>,
     footnote: String,
     admin: Option<AdminPanel>,
+    /// Links to what the viewer can do from here: (label, href).
+    actions: Vec<(String, String)>,
 }
 
 /// The supplier register controls, shown to platform admins on a supplier's page.
@@ -141,21 +144,25 @@ pub struct PageQuery {
 /// A page, or one of its tables as CSV when `?csv=` names it.
 fn respond(page: AnalysisPage, q: &PageQuery) -> Result<Response, PageError> {
     if let Some(id) = &q.csv {
-        let s = page
-            .sections
-            .iter()
-            .find(|s| s.id == id)
-            .ok_or(PageError::NotFound)?;
-        return csv_response(&page.heading, s);
+        return csv_download(&page.heading, &page.sections, id);
     }
     Ok(Html(page.render()?).into_response())
+}
+
+/// One section's table as a CSV download.
+fn csv_download(heading: &str, sections: &[Section], id: &str) -> Result<Response, PageError> {
+    let s = sections
+        .iter()
+        .find(|s| s.id == id)
+        .ok_or(PageError::NotFound)?;
+    csv_response(heading, s)
 }
 
 /// One table as a CSV download, named after the page and the table.
 pub(super) fn csv_response(heading: &str, s: &Section) -> Result<Response, PageError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| PageError::Internal(e.to_string());
-    w.write_record(s.columns.iter().map(|c| c.title))
+    w.write_record(s.columns.iter().map(|c| c.title.as_str()))
         .map_err(fail)?;
     for r in &s.rows {
         w.write_record(r.iter().map(|c| c.raw.as_str()))
@@ -384,6 +391,7 @@ async fn overview(
             markets_section(path, scope, &markets),
         ],
         admin: None,
+        actions: overview_actions(&auth),
         footnote: "Spend is published open data; figures are as each body published them, net of VAT where the file says so.".into(),
     };
     respond(page, &q)
@@ -501,6 +509,7 @@ async fn body(
                 csv_href: csv_href(&path, None, "imports"),
             },
         ],
+        actions: body_actions(&auth, &org),
         footnote: String::new(),
         admin: None,
     };
@@ -611,6 +620,7 @@ async fn supplier(
                 csv_href: csv_href(&path, None, "categories"),
             },
         ],
+        actions: vec![],
         footnote: String::new(),
         admin,
     };
@@ -635,6 +645,7 @@ async fn categories(
         headline: vec![],
         sections: vec![markets_section("/spend/categories", scope, &markets)],
         admin: None,
+        actions: vec![],
         footnote: "Some expense types match no category yet: see the uncategorised spend report at /spend/uncategorised.".into(),
     };
     respond(page, &q)
@@ -756,6 +767,7 @@ async fn category(
                 csv_href: csv_href(&path, Some(scope), "buyers"),
             },
         ],
+        actions: vec![],
         footnote: String::new(),
         admin: None,
     };
@@ -798,10 +810,279 @@ async fn uncategorised(
                 .collect(),
             csv_href: csv_href("/spend/uncategorised", None, "labels"),
         }],
+        actions: vec![],
         footnote: String::new(),
         admin: None,
     };
     respond(page, &q)
+}
+
+/// The upload link, for those who may upload spend.
+fn upload_action(auth: &Auth) -> Option<(String, String)> {
+    auth.user
+        .as_ref()
+        .filter(|u| super::upload::may_upload(u))
+        .map(|_| ("Upload a spend file".to_owned(), "/spend/upload".to_owned()))
+}
+
+fn overview_actions(auth: &Auth) -> Vec<(String, String)> {
+    let mut v = vec![(
+        "Compare bodies side by side".to_owned(),
+        "/spend/compare".to_owned(),
+    )];
+    v.extend(upload_action(auth));
+    v
+}
+
+/// On a body's page, the upload link shows only to those who may upload for that body.
+fn body_actions(auth: &Auth, org: &crate::accounts::Organisation) -> Vec<(String, String)> {
+    let own = auth
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == crate::accounts::Role::PlatformAdmin || u.org_id == org.id);
+    let mut v = vec![(
+        format!("Compare {} with other bodies", org.short_name),
+        format!("/spend/compare?with={}", org.slug),
+    )];
+    if own {
+        v.extend(upload_action(auth));
+    }
+    v
+}
+
+#[derive(Template)]
+#[template(path = "spend/templates/compare.html")]
+struct ComparePage {
+    layout: Layout,
+    errors: crate::web::form::Errors,
+    heading: String,
+    headline: Vec<(String, String)>,
+    sections: Vec<Section>,
+    /// Every body with spend: (slug, name, chosen).
+    choices: Vec<(String, String, bool)>,
+}
+
+fn month_range(a: &Option<String>, b: &Option<String>) -> (Cell, Cell) {
+    (
+        Cell::text(a.clone().unwrap_or_default()),
+        Cell::text(b.clone().unwrap_or_default()),
+    )
+}
+
+/// The sections of a comparison: one table each, each downloadable.
+fn compare_sections(c: &super::compare::Comparison, query: &str) -> Vec<Section> {
+    let href = |id: &str| format!("/spend/compare?{query}&csv={id}");
+    let body_cols = |first: &[(&'static str, bool)], last: &[(&'static str, bool)]| {
+        let mut v = cols(first);
+        v.extend(c.bodies.iter().map(|b| Column {
+            title: b.short_name.clone(),
+            numeric: true,
+        }));
+        v.extend(cols(last));
+        v
+    };
+    let spend_of = |m: &std::collections::BTreeMap<String, i64>| {
+        c.bodies
+            .iter()
+            .map(|b| Cell::money(m.get(&b.slug).copied().unwrap_or(0)))
+            .collect::<Vec<_>>()
+    };
+    let items: Vec<(String, i64)> = c
+        .bodies
+        .iter()
+        .map(|b| (b.short_name.clone(), b.total_pence))
+        .collect();
+    vec![
+        Section {
+            id: "bodies",
+            heading: "The bodies".into(),
+            intro: "Months are those with spend in the files imported so far.".into(),
+            caption: "Spend of the chosen bodies".into(),
+            chart: charts::bars("Spend of the chosen bodies", &items),
+            columns: cols(&[
+                ("Body", false),
+                ("Spend", true),
+                ("Payments", true),
+                ("Suppliers", true),
+                ("From", false),
+                ("To", false),
+                ("Largest category", false),
+                ("Spend in largest category", true),
+            ]),
+            rows: c
+                .bodies
+                .iter()
+                .map(|b| {
+                    let (from, to) = month_range(&b.first_month, &b.last_month);
+                    vec![
+                        Cell::link(&b.name, format!("/spend/bodies/{}", b.slug)),
+                        Cell::money(b.total_pence),
+                        Cell::number(b.payments),
+                        Cell::number(b.suppliers),
+                        from,
+                        to,
+                        match &b.top_category {
+                            Some(t) => Cell::link(
+                                &t.name,
+                                format!("/spend/categories/{}?scope=all", t.code),
+                            ),
+                            None => Cell::text(""),
+                        },
+                        Cell::money(b.top_category.as_ref().map_or(0, |t| t.total_pence)),
+                    ]
+                })
+                .collect(),
+            csv_href: href("bodies"),
+        },
+        Section {
+            id: "categories",
+            heading: "Spend by category".into(),
+            intro: "Each body's spend in each category of the shared taxonomy, largest combined spend first.".into(),
+            caption: "Spend by category, body by body".into(),
+            chart: String::new(),
+            columns: body_cols(&[("Category", false)], &[("Together", true)]),
+            rows: c
+                .categories
+                .iter()
+                .map(|r| {
+                    let mut row = vec![Cell::link(
+                        &r.name,
+                        format!("/spend/categories/{}?scope=all", r.code),
+                    )];
+                    row.extend(spend_of(&r.spend));
+                    row.push(Cell::money(r.total_pence));
+                    row
+                })
+                .collect(),
+            csv_href: href("categories"),
+        },
+        Section {
+            id: "shared",
+            heading: "Suppliers they share".into(),
+            intro: "Suppliers paid by at least two of the chosen bodies, largest combined spend first (up to 200): candidates for joint procurement or shared contract management.".into(),
+            caption: "Suppliers shared by the chosen bodies".into(),
+            chart: String::new(),
+            columns: body_cols(
+                &[("Supplier", false), ("Bodies paying", true)],
+                &[("Together", true)],
+            ),
+            rows: c
+                .shared_suppliers
+                .iter()
+                .map(|s| {
+                    let mut row = vec![
+                        Cell::link(&s.name, format!("/spend/suppliers/{}", s.supplier_id)),
+                        Cell::number(s.bodies),
+                    ];
+                    row.extend(spend_of(&s.spend));
+                    row.push(Cell::money(s.total_pence));
+                    row
+                })
+                .collect(),
+            csv_href: href("shared"),
+        },
+    ]
+}
+
+async fn compare(
+    State(state): State<AppState>,
+    auth: Auth,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, PageError> {
+    use super::compare::{self as cmp, CompareError};
+    let pairs: Vec<(String, String)> = raw
+        .as_deref()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    let asked: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "body")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let csv = pairs
+        .iter()
+        .find(|(k, _)| k == "csv")
+        .map(|(_, v)| v.clone());
+    // `with` ticks a body in the chooser without comparing yet (the link from a body's page).
+    let ticked: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "with")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let slugs = cmp::distinct(&asked);
+    let mut errors = crate::web::form::Errors::default();
+    let mut status = StatusCode::OK;
+    let mut sections = Vec::new();
+    let mut headline = Vec::new();
+    let mut heading = "Compare bodies".to_owned();
+    if !slugs.is_empty() {
+        match cmp::compare(&state.db, &slugs).await {
+            Ok(c) => {
+                let query = slugs
+                    .iter()
+                    .map(|s| format!("body={s}"))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                heading = c
+                    .bodies
+                    .iter()
+                    .map(|b| b.short_name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                headline = vec![
+                    (
+                        "Spend together".into(),
+                        Pence(c.bodies.iter().map(|b| b.total_pence).sum()).display_pounds(),
+                    ),
+                    (
+                        "Suppliers they share".into(),
+                        c.shared_suppliers.len().to_string(),
+                    ),
+                ];
+                sections = compare_sections(&c, &query);
+            }
+            Err(CompareError::Db(e)) => return Err(e.into()),
+            Err(e @ CompareError::Unknown(_)) => {
+                status = StatusCode::NOT_FOUND;
+                errors.add("body", e.to_string());
+            }
+            Err(e) => {
+                status = StatusCode::UNPROCESSABLE_ENTITY;
+                errors.add("body", e.to_string());
+            }
+        }
+    }
+    if let Some(id) = &csv {
+        if !errors.is_empty() {
+            return Err(PageError::NotFound);
+        }
+        return csv_download(&format!("compare {heading}"), &sections, id);
+    }
+    let choices = store::bodies(&state.db, Scope::All)
+        .await?
+        .into_iter()
+        .map(|b| {
+            let chosen = slugs.contains(&b.slug) || ticked.contains(&b.slug.as_str());
+            (b.slug, b.name, chosen)
+        })
+        .collect();
+    let title = if errors.is_empty() {
+        "Compare bodies' spend".to_owned()
+    } else {
+        "Error: Compare bodies' spend".to_owned()
+    };
+    let page = ComparePage {
+        layout: Layout::new(&auth, title)
+            .nav("spend")
+            .crumb("Home", "/")
+            .crumb("Spend", "/spend"),
+        errors,
+        heading,
+        headline,
+        sections,
+        choices,
+    };
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 fn require_platform_admin<'a>(

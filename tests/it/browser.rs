@@ -636,6 +636,65 @@ async fn the_main_pages_have_no_accessibility_violations() {
             failures.push_str(&format!("\n{path}:\n{}", describe(&v)));
         }
     }
+    // Comparing bodies: a second body's spend, then the chooser, a comparison and an error.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_procurekit"))
+        .args(["--database", &app.database_url, "import", "spend"])
+        .arg("tests/fixtures/spend/calderdale_2022-08_card.csv")
+        .env("PROCUREKIT_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let calderdale: String = app
+        .db
+        .scalar(
+            "SELECT slug FROM organisations WHERE name LIKE '%Calderdale%'",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    // Uploading spend, signed in as a Lambeth officer: the form, a preview, and a preview
+    // whose file cannot be imported (another body's).
+    let officer = app.user("lambeth", Role::Officer).await;
+    let client = app.signed_in(&officer).await;
+    let mut previews = Vec::new();
+    for file in [
+        "lambeth_2012-06_invoices_over_500.csv",
+        "calderdale_2022-08_card.csv",
+    ] {
+        let token = app.csrf(&client, "/spend/upload").await;
+        let bytes = std::fs::read(format!("tests/fixtures/spend/{file}")).unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", token)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(file.to_owned()),
+            );
+        let r = client
+            .post(app.url("/spend/upload"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{file} uploaded");
+        previews.push(crate::helpers::location(&r));
+    }
+    b.sign_out(&app).await;
+    b.sign_in_as(&app, &officer).await;
+    for path in [
+        "/spend/upload".to_owned(),
+        previews[0].clone(),
+        previews[1].clone(),
+        "/spend/compare".to_owned(),
+        format!("/spend/compare?body=lambeth&body={calderdale}"),
+        "/spend/compare?body=lambeth".to_owned(),
+    ] {
+        b.go(&app.url(&path)).await;
+        let v = b.axe().await;
+        if !v.is_empty() {
+            failures.push_str(&format!("\n{path}:\n{}", describe(&v)));
+        }
+    }
     b.quit().await;
     assert!(failures.is_empty(), "axe-core violations:{failures}");
 }

@@ -20,6 +20,7 @@ mod pipeline;
 mod schema;
 mod spend;
 mod spend_flags;
+mod spend_upload;
 mod standards;
 mod suppliers;
 mod visibility;
