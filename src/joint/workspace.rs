@@ -382,6 +382,10 @@ struct WorkspacePage {
     signoffs: Vec<SignOff>,
     entries: Vec<Entry>,
     own_org_id: i64,
+    /// The lead's procurement checklist (the same stages as a single procurement), read-only
+    /// here: the lead's officers keep it on the procurement's page.
+    stage: crate::pipeline::Stage,
+    checklist: Vec<crate::pipeline::store::ChecklistItem>,
     /// After award each partner manages its own contract.
     awarded: bool,
     my_contract: Option<i64>,
@@ -390,6 +394,20 @@ struct WorkspacePage {
 }
 
 impl WorkspacePage {
+    fn stage_items(&self) -> Vec<&crate::pipeline::store::ChecklistItem> {
+        self.checklist
+            .iter()
+            .filter(|i| i.stage == self.stage)
+            .collect()
+    }
+
+    fn finished(&self) -> usize {
+        self.checklist
+            .iter()
+            .filter(|i| i.status.is_finished())
+            .count()
+    }
+
     fn day(&self, d: &Option<NaiveDate>) -> String {
         d.map(long_date)
             .unwrap_or_else(|| "cannot be scheduled".into())
@@ -560,6 +578,15 @@ async fn workspace_page(
     html(
         status,
         WorkspacePage {
+            stage: state
+                .db
+                .scalar::<crate::pipeline::Stage>(
+                    "SELECT stage FROM procurements WHERE id = $1",
+                    crate::args![j.procurement_id],
+                )
+                .await?
+                .unwrap_or(crate::pipeline::Stage::Preparation),
+            checklist: crate::pipeline::store::checklist(&state.db, j.procurement_id).await?,
             awarded,
             my_contract,
             layout: Layout::new(

@@ -108,6 +108,35 @@ async fn three_boroughs_form_a_joint_procurement_and_plan_it_together(app: TestA
     // Partners see it; others do not; Hackney was told.
     assert_eq!(app.get(&hackney, &ws).await.0, 200);
     assert_eq!(app.get(&lambeth, &ws).await.0, 200);
+    // The lead keeps the stage checklist on its procurement; partners follow it in the
+    // workspace although the procurement itself is private to Camden.
+    let (item, item_title): (i64, String) = app
+        .db
+        .fetch_one(
+            "SELECT c.id, c.title FROM checklist_items c JOIN procurements p ON p.id = c.procurement_id
+             WHERE c.procurement_id = $1 AND c.stage = p.stage ORDER BY c.position LIMIT 1",
+            procurekit::args![pid],
+        )
+        .await
+        .unwrap();
+    let r = app
+        .post_form(
+            &camden,
+            &format!("/procurements/{pid}"),
+            &format!("/procurements/{pid}/checklist/{item}"),
+            &[("status", "done"), ("assignee", ""), ("due", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = app.get(&lambeth, &ws).await;
+    assert!(html.contains("id=\"checklist\""), "checklist section");
+    assert!(html.contains(&item_title), "current stage's items");
+    assert!(html.contains("1 of "), "progress across stages: {html}");
+    assert_eq!(
+        app.get(&lambeth, &format!("/procurements/{pid}")).await.0,
+        404,
+        "the private procurement record stays Camden's"
+    );
     assert_eq!(app.get(&southwark, &ws).await.0, 404);
     assert_eq!(
         app.client()
