@@ -315,6 +315,15 @@ pub async fn for_joint(db: &Db, org_id: i64, joint_id: i64) -> DbResult<Option<i
     .await
 }
 
+/// The organisation's contract made from one of its estate register rows, if there is one.
+pub async fn for_estate(db: &Db, org_id: i64, estate_id: i64) -> DbResult<Option<i64>> {
+    db.scalar(
+        "SELECT id FROM contracts WHERE source_kind = $1 AND source_id = $2 AND org_id = $3",
+        args![super::SourceKind::EstateRecord, estate_id, org_id],
+    )
+    .await
+}
+
 /// What changed, in words, for the activity log.
 fn changes(before: &Contract, after: &ContractInput, supplier_id: i64) -> Vec<String> {
     let mut c = Vec::new();

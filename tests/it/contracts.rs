@@ -21,6 +21,7 @@ on_both_databases!(
     another_boroughs_contract_is_invisible_when_private_and_read_only_when_shared,
     ratings_aggregate_across_boroughs_and_never_show_the_supplier_who_rated,
     kpi_measurements_can_be_sent_through_the_api_with_a_token,
+    a_row_of_the_estate_register_becomes_a_contract_of_its_own_borough_only,
 );
 
 // ---- Helpers ----
@@ -2093,4 +2094,95 @@ async fn kpi_measurements_can_be_sent_through_the_api_with_a_token(app: TestApp)
             "{path} in the OpenAPI document"
         );
     }
+}
+
+async fn a_row_of_the_estate_register_becomes_a_contract_of_its_own_borough_only(app: TestApp) {
+    use procurekit::estate::store::{self as estate, Writer};
+    let camden_org = accounts::find_organisation(&app.db, "camden")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let rec = procurekit::estate::SystemRecord {
+        service_area: "Revenues and benefits".into(),
+        system_name: "Revenues and Benefits suite".into(),
+        supplier_name: "Riverside Repairs Software Ltd".into(),
+        company_number: Some(procurekit::suppliers::CompanyNumber::parse("09876543").unwrap()),
+        manufacturer: None,
+        contract_reference: Some("CAM-ICT-0042".into()),
+        contract_start: Some(NaiveDate::from_ymd_opt(2024, 4, 1).unwrap()),
+        contract_end: Some(NaiveDate::from_ymd_opt(2027, 3, 31).unwrap()),
+        annual_value: Some(procurekit::money::Pence(120_000_00)),
+        hosting: None,
+        satisfaction: None,
+        notes: String::new(),
+        visibility: procurekit::visibility::Visibility::London,
+    };
+    let w = Writer {
+        org_id: camden_org,
+        user_id: None,
+        source: procurekit::estate::Source::Form,
+        import_id: None,
+    };
+    let eid = estate::create(&app.db, &w, &rec).await.unwrap();
+    let camden = app
+        .signed_in(&app.user("camden", Role::Officer).await)
+        .await;
+    let (_, system) = app.get(&camden, &format!("/estate/systems/{eid}")).await;
+    assert!(system.contains(&format!("/contracts/new?estate={eid}")));
+    // The form comes filled in from the register: supplier, reference, dates, and three
+    // years of the annual value.
+    let (status, form) = app
+        .get(&camden, &format!("/contracts/new?estate={eid}"))
+        .await;
+    assert_eq!(status, 200);
+    for expected in [
+        "Riverside Repairs Software Ltd",
+        "CAM-ICT-0042",
+        "£360,000",
+        "name=\"estate_id\"",
+    ] {
+        assert!(form.contains(expected), "{expected} in the form");
+    }
+    // Another borough can read the shared record but cannot make it its contract, by link or
+    // by a forged hidden field.
+    let hackney = app
+        .signed_in(&app.user("hackney", Role::Officer).await)
+        .await;
+    assert_eq!(
+        app.get(&hackney, &format!("/estate/systems/{eid}")).await.0,
+        200
+    );
+    assert_eq!(
+        app.get(&hackney, &format!("/contracts/new?estate={eid}"))
+            .await
+            .0,
+        404
+    );
+    let forged = contract_form("Not ours", "£1").set("estate_id", eid);
+    let r = post(&app, &hackney, "/contracts/new", &forged).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(count(&app, "contracts").await, 0);
+
+    let f = contract_form("Revenues and Benefits suite", "£360,000").set("estate_id", eid);
+    let cid = create_contract(&app, &camden, &f).await;
+    let (kind, source): (String, i64) = app
+        .db
+        .fetch_one(
+            "SELECT source_kind, source_id FROM contracts WHERE id = $1",
+            args![cid],
+        )
+        .await
+        .unwrap();
+    assert_eq!((kind.as_str(), source), ("estate_record", eid));
+    // One contract per register row: asking again leads to it.
+    let r = camden
+        .get(app.url(&format!("/contracts/new?estate={eid}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), format!("/contracts/{cid}?done=exists"));
+    let r = post(&app, &camden, "/contracts/new", &f).await;
+    assert_eq!(location(&r), format!("/contracts/{cid}?done=exists"));
+    assert_eq!(count(&app, "contracts").await, 1);
 }

@@ -376,6 +376,68 @@ fn parse_contract(
 struct NewQuery {
     procurement: Option<i64>,
     joint: Option<i64>,
+    estate: Option<i64>,
+}
+
+/// A contract from a row of the organisation's own estate register (its contracts register):
+/// supplier, reference and dates as recorded there, and the value as the annual value over
+/// the contract's length when both are known.
+async fn from_estate(
+    state: &AppState,
+    auth: &Auth,
+    user: &User,
+    estate_id: i64,
+) -> Result<FormData, PageError> {
+    let s = crate::estate::store::get(&state.db, &auth.viewer(), estate_id)
+        .await?
+        .filter(|s| s.org_id == user.org_id)
+        .ok_or(PageError::NotFound)?;
+    let value = match (s.annual_value_pence, s.contract_start, s.contract_end) {
+        (Some(annual), Some(start), Some(end)) if end > start => {
+            // Whole months, counting the end date in: 1 April 2024 to 31 March 2027 is three
+            // annual values, not 1,094 days' worth.
+            use chrono::Datelike;
+            let after = end.succ_opt().unwrap_or(end);
+            let mut months = i64::from(after.year() - start.year()) * 12 + i64::from(after.month())
+                - i64::from(start.month());
+            if after.day() < start.day() {
+                months -= 1;
+            }
+            Some(annual * months.max(1) / 12)
+        }
+        (Some(annual), _, _) => Some(annual),
+        _ => None,
+    };
+    let mut description = format!("From the estate register: {}", s.system_name);
+    if let Some(m) = s.manufacturer.as_deref().filter(|m| !m.is_empty()) {
+        description.push_str(&format!(" ({m})"));
+    }
+    if let Some(annual) = s.annual_value_pence {
+        description.push_str(&format!(", annual value {}", Pence(annual).display()));
+    }
+    description.push('.');
+    Ok(FormData::default()
+        .with("title", format!("{} ({})", s.system_name, s.service_area))
+        .with("description", description)
+        .with("supplier", s.supplier_display())
+        .with(
+            "company_number",
+            s.company_number.clone().unwrap_or_default(),
+        )
+        .with(
+            "reference",
+            s.contract_reference.clone().unwrap_or_default(),
+        )
+        .with(
+            "value",
+            value.map(|v| Pence(v).display()).unwrap_or_default(),
+        )
+        .with_date("start", s.contract_start)
+        .with_date("end", s.contract_end)
+        .with("owner", user.id.to_string())
+        .with("kpi_duty", KpiDuty::Applies.as_str())
+        .with("visibility", Visibility::Private.as_str())
+        .with("estate_id", s.id.to_string()))
 }
 
 /// A partner's own contract from a joint procurement: prefilled from the lead's award or
@@ -497,6 +559,23 @@ async fn new_form(
     Query(q): Query<NewQuery>,
 ) -> Result<Response, PageError> {
     let user = require_member(&auth, "/contracts/new")?.clone();
+    if let Some(eid) = q.estate {
+        if let Some(existing) = store::for_estate(&state.db, user.org_id, eid).await? {
+            return Ok(Redirect::to(&format!("/contracts/{existing}?done=exists")).into_response());
+        }
+        let v = from_estate(&state, &auth, &user, eid).await?;
+        return form_page(
+            &state,
+            &auth,
+            &user,
+            "New contract",
+            "/contracts/new".into(),
+            v,
+            Errors::default(),
+            None,
+        )
+        .await;
+    }
     if let Some(jid) = q.joint {
         if let Some(existing) = store::for_joint(&state.db, user.org_id, jid).await? {
             return Ok(Redirect::to(&format!("/contracts/{existing}?done=exists")).into_response());
@@ -553,6 +632,18 @@ async fn create(
     let v = FormData::from_fields(&fields);
     let people = procurements::people(&state.db, user.org_id).await?;
     let (source, procurement) = match (v.get("procurement_id"), v.get("joint_id")) {
+        ("", "") if !v.get("estate_id").is_empty() => {
+            let eid: i64 = v
+                .get("estate_id")
+                .parse()
+                .map_err(|_| PageError::NotFound)?;
+            // Only the organisation's own register rows: another borough's id reads as not found.
+            crate::estate::store::get(&state.db, &auth.viewer(), eid)
+                .await?
+                .filter(|s| s.org_id == user.org_id)
+                .ok_or(PageError::NotFound)?;
+            (ContractSource::EstateRecord(eid), None)
+        }
         ("", "") => (ContractSource::Manual, None),
         ("", jid) => {
             let jid: i64 = jid.parse().map_err(|_| PageError::NotFound)?;
