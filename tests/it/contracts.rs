@@ -2112,7 +2112,7 @@ async fn a_row_of_the_estate_register_becomes_a_contract_of_its_own_borough_only
         contract_reference: Some("CAM-ICT-0042".into()),
         contract_start: Some(NaiveDate::from_ymd_opt(2024, 4, 1).unwrap()),
         contract_end: Some(NaiveDate::from_ymd_opt(2027, 3, 31).unwrap()),
-        annual_value: Some(procurekit::money::Pence(120_000_00)),
+        annual_value: Some(procurekit::money::Pence(120_000 * 100)),
         hosting: None,
         satisfaction: None,
         notes: String::new(),
