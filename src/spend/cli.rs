@@ -76,8 +76,7 @@ pub fn options(args: &SpendArgs) -> Result<ImportOptions, CliError> {
         overrides,
         period,
         source: ImportSource::Cli,
-        user_id: None,
-        only_org: None,
+        ..ImportOptions::default()
     })
 }
 

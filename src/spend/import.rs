@@ -78,6 +78,9 @@ pub struct ImportOptions {
     pub user_id: Option<i64>,
     /// A borough officer may only import their own body's spend.
     pub only_org: Option<i64>,
+    /// Flush the in-memory rollups to the tables past this many keys (see
+    /// [`super::rollups::FLUSH_AT_KEYS`]); tests lower it to prove early flushes add up.
+    pub flush_at_keys: usize,
 }
 
 impl Default for ImportOptions {
@@ -91,6 +94,7 @@ impl Default for ImportOptions {
             source: ImportSource::Cli,
             user_id: None,
             only_org: None,
+            flush_at_keys: super::rollups::FLUSH_AT_KEYS,
         }
     }
 }
@@ -1101,7 +1105,12 @@ pub async fn import(
     };
     let stats = loop {
         match receiver.recv().await {
-            Some(Msg::Batch(b)) => imp.write_batch(&mut tx, b).await?,
+            Some(Msg::Batch(b)) => {
+                imp.write_batch(&mut tx, b).await?;
+                if imp.rollups.keys() > opts.flush_at_keys {
+                    imp.rollups.flush_and_clear(&mut tx).await?;
+                }
+            }
             Some(Msg::Done(s)) => break s,
             Some(Msg::Failed(e)) => return Err(e),
             Some(Msg::Layout(_)) | None => {

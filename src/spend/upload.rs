@@ -640,6 +640,7 @@ async fn run(
         source: ImportSource::Web,
         user_id: Some(user.id),
         only_org: Some(org.id),
+        ..ImportOptions::default()
     };
     let inputs = match inputs_from_bytes(&up.file_name, up.content.clone()) {
         Ok(i) => i,

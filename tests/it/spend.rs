@@ -16,6 +16,7 @@ on_both_databases!(
     a_file_that_cannot_be_imported_saves_nothing_and_says_why,
     spend_analysis_is_public_with_charts_tables_csv_and_json,
     platform_admins_merge_and_split_suppliers_and_later_imports_follow,
+    rollups_flushed_during_an_import_add_up_to_the_payments,
 );
 
 fn fixtures() -> PathBuf {
@@ -669,4 +670,69 @@ London Borough of Hackney,2024-06-02,T3,450.00,TGS DIGITAL,Software Licences
     assert_eq!(total, 60000);
     let decisions = count(&app, "SELECT COUNT(*) FROM supplier_decisions").await;
     assert_eq!(decisions, 2, "who decided what is kept");
+}
+
+/// A long import flushes its in-memory sums to the rollup tables whenever they hold too many
+/// keys (bounding its memory). Flushing after every few keys must give the same figures as
+/// summing the stored payments.
+async fn rollups_flushed_during_an_import_add_up_to_the_payments(app: TestApp) {
+    let opts = ImportOptions {
+        flush_at_keys: 50,
+        ..ImportOptions::default()
+    };
+    let reports = import_path(
+        &app,
+        &fixtures().join("lambeth_2012-06_invoices_over_500.csv"),
+        &opts,
+    )
+    .await;
+    assert!(
+        reports[0].rows_imported > 1000,
+        "a file long enough to flush many times"
+    );
+    type Sums = Vec<(i64, i64, i64, i64)>;
+    let q = |sql: &'static str| {
+        let db = app.db.clone();
+        async move {
+            db.fetch_all::<(i64, i64, i64, i64)>(sql, vec![])
+                .await
+                .unwrap()
+        }
+    };
+    let by_supplier: Sums = q(
+        "SELECT org_id, supplier_id, CAST(SUM(amount_pence) AS BIGINT), COUNT(*)
+         FROM spend_payments WHERE supplier_id IS NOT NULL
+         GROUP BY org_id, supplier_id ORDER BY org_id, supplier_id",
+    )
+    .await;
+    let rollup: Sums = q(
+        "SELECT org_id, supplier_id, total_pence, CAST(payments AS BIGINT)
+         FROM spend_r_org_supplier ORDER BY org_id, supplier_id",
+    )
+    .await;
+    assert!(by_supplier.len() > 50);
+    assert_eq!(rollup, by_supplier);
+    let by_category: Sums = q(
+        "SELECT org_id, category_id, CAST(SUM(amount_pence) AS BIGINT), COUNT(*)
+         FROM spend_payments GROUP BY org_id, category_id ORDER BY org_id, category_id",
+    )
+    .await;
+    let rollup: Sums = q(
+        "SELECT org_id, category_id, total_pence, CAST(payments AS BIGINT)
+         FROM spend_r_org_category ORDER BY org_id, category_id",
+    )
+    .await;
+    assert_eq!(rollup, by_category);
+    // Concentration was refreshed for every category, including those flushed early.
+    let stats = count(
+        &app,
+        "SELECT COUNT(*) FROM spend_category_stats WHERE scope = 'all'",
+    )
+    .await;
+    let markets = count(
+        &app,
+        "SELECT COUNT(DISTINCT category_id) FROM spend_r_market",
+    )
+    .await;
+    assert_eq!(stats, markets);
 }
