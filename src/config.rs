@@ -20,6 +20,9 @@ pub struct Config {
     /// This service's registered OCDS ocid prefix; without one, procurements are not
     /// published as OCDS (imported notices still are).
     pub ocid_prefix: Option<crate::ocds::OcidPrefix>,
+    /// Spend red flags already worked out, by filter, with the data they were worked out from.
+    /// Shared by clones of this config (one per running instance).
+    pub flags_cache: crate::spend::flags::Cache,
 }
 
 impl Config {
@@ -33,6 +36,7 @@ impl Config {
             public_url,
             trust_proxy,
             smtp: None,
+            flags_cache: Default::default(),
             instance: format!("instance-{}", crate::accounts::session::hex(&id)),
             jobs_every: Some(std::time::Duration::from_secs(5)),
             ocid_prefix: None,

@@ -188,7 +188,7 @@ pub async fn flags_list(
     };
     Ok(Json(FlagsView {
         thresholds: flags::thresholds(&state.db).await?,
-        flags: flags::find(&state.db, &filter).await?,
+        flags: (*flags::find_cached(&state.db, &state.config.flags_cache, &filter).await?).clone(),
     }))
 }
 

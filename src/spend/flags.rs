@@ -167,7 +167,7 @@ pub struct Filter {
     pub body: Option<String>,
 }
 
-#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Flags {
     pub flags: Vec<Flag>,
     /// Kinds that had more than `MAX_FLAGS_PER_KIND` flags: only the largest are listed.
@@ -496,6 +496,50 @@ const EVIDENCE_COLUMNS: &str =
     i.file_name, p.line_no ";
 
 /// Every flag for the filter, largest first within each kind.
+/// Flags already worked out, keyed by filter, each with the [`generation`] of the data it was
+/// worked out from. Flags read every payment above the smallest threshold, seconds of work on
+/// millions of payments, while the data changes only when a file is imported, a threshold
+/// changes or suppliers are merged or split.
+pub type Cache = std::sync::Arc<
+    std::sync::Mutex<HashMap<(Scope, Option<String>), (Generation, std::sync::Arc<Flags>)>>,
+>;
+
+/// What the flags depend on: the newest import, the thresholds, the newest merge or split.
+/// Read from the database, so every instance sharing it sees the same.
+pub type Generation = (i64, i64, i64, i64);
+
+async fn generation(db: &Db) -> DbResult<Generation> {
+    db.fetch_one(
+        "SELECT CAST((SELECT COALESCE(MAX(id), 0) FROM spend_imports) AS BIGINT),
+                CAST((SELECT COUNT(*) FROM spend_thresholds) AS BIGINT),
+                CAST((SELECT COALESCE(SUM(amount_pence), 0) FROM spend_thresholds) AS BIGINT),
+                CAST((SELECT COALESCE(MAX(id), 0) FROM supplier_decisions) AS BIGINT)",
+        vec![],
+    )
+    .await
+}
+
+/// [`find`], answered from the cache when nothing it depends on has changed.
+pub async fn find_cached(
+    db: &Db,
+    cache: &Cache,
+    filter: &Filter,
+) -> DbResult<std::sync::Arc<Flags>> {
+    let key = (filter.scope, filter.body.clone());
+    let now = generation(db).await?;
+    if let Ok(c) = cache.lock()
+        && let Some((g, flags)) = c.get(&key)
+        && *g == now
+    {
+        return Ok(flags.clone());
+    }
+    let flags = std::sync::Arc::new(find(db, filter).await?);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, (now, flags.clone()));
+    }
+    Ok(flags)
+}
+
 pub async fn find(db: &Db, filter: &Filter) -> DbResult<Flags> {
     let thresholds = thresholds(db).await?;
     let mut flags = Vec::new();

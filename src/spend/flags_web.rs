@@ -371,7 +371,7 @@ async fn page(
         scope,
         body: body.clone(),
     };
-    let all = flags::find(&state.db, &filter).await?;
+    let all = flags::find_cached(&state.db, &state.config.flags_cache, &filter).await?;
     let thresholds = flags::thresholds(&state.db).await?;
     let b = body.as_deref();
     let heading = match &body_name {

@@ -8,7 +8,7 @@ use crate::args;
 use crate::db::{Db, DbResult};
 
 /// Which bodies an analysis covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// The 33 London authorities.

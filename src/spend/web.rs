@@ -412,8 +412,9 @@ async fn body(
     let suppliers = store::top_suppliers(&state.db, Scope::All, Some(&slug), 100).await?;
     let categories = store::body_categories(&state.db, &slug).await?;
     let imports = store::imports(&state.db, &slug, &auth.viewer()).await?;
-    let flags = super::flags::find(
+    let flags = super::flags::find_cached(
         &state.db,
+        &state.config.flags_cache,
         &super::flags::Filter {
             scope: Scope::All,
             body: Some(slug.clone()),
