@@ -508,6 +508,14 @@ pub type Cache = std::sync::Arc<
 /// Read from the database, so every instance sharing it sees the same.
 pub type Generation = (i64, i64, i64, i64);
 
+/// A body's flags do not depend on the scope (it is ignored when a body is given).
+fn cache_key(filter: &Filter) -> (Scope, Option<String>) {
+    match &filter.body {
+        Some(b) => (Scope::All, Some(b.clone())),
+        None => (filter.scope, None),
+    }
+}
+
 async fn generation(db: &Db) -> DbResult<Generation> {
     db.fetch_one(
         "SELECT CAST((SELECT COALESCE(MAX(id), 0) FROM spend_imports) AS BIGINT),
@@ -519,13 +527,38 @@ async fn generation(db: &Db) -> DbResult<Generation> {
     .await
 }
 
+/// The flags for a filter if they are in the cache and up to date; otherwise `None`, and they
+/// start being worked out in the background so that a later look finds them. For pages that
+/// show flags beside other figures and should not wait seconds for them.
+pub async fn cached_or_start(
+    db: &Db,
+    cache: &Cache,
+    filter: &Filter,
+) -> DbResult<Option<std::sync::Arc<Flags>>> {
+    let key = cache_key(filter);
+    let now = generation(db).await?;
+    if let Ok(c) = cache.lock()
+        && let Some((g, flags)) = c.get(&key)
+        && *g == now
+    {
+        return Ok(Some(flags.clone()));
+    }
+    let (db, cache, filter) = (db.clone(), cache.clone(), filter.clone());
+    tokio::spawn(async move {
+        if let Err(e) = find_cached(&db, &cache, &filter).await {
+            tracing::warn!(error = %e, "working out spend flags in the background failed");
+        }
+    });
+    Ok(None)
+}
+
 /// [`find`], answered from the cache when nothing it depends on has changed.
 pub async fn find_cached(
     db: &Db,
     cache: &Cache,
     filter: &Filter,
 ) -> DbResult<std::sync::Arc<Flags>> {
-    let key = (filter.scope, filter.body.clone());
+    let key = cache_key(filter);
     let now = generation(db).await?;
     if let Ok(c) = cache.lock()
         && let Some((g, flags)) = c.get(&key)

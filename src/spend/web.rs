@@ -412,7 +412,9 @@ async fn body(
     let suppliers = store::top_suppliers(&state.db, Scope::All, Some(&slug), 100).await?;
     let categories = store::body_categories(&state.db, &slug).await?;
     let imports = store::imports(&state.db, &slug, &auth.viewer()).await?;
-    let flags = super::flags::find_cached(
+    // Flags take seconds on a large database: the page shows them once worked out, and
+    // otherwise says so and has them worked out in the background.
+    let flags = super::flags::cached_or_start(
         &state.db,
         &state.config.flags_cache,
         &super::flags::Filter {
@@ -476,15 +478,24 @@ async fn body(
                 caption: "Red flags by kind".into(),
                 chart: String::new(),
                 columns: cols(&[("Kind", false), ("Flags", true)]),
-                rows: super::flags::FlagKind::ALL
-                    .iter()
-                    .map(|k| {
-                        vec![
-                            Cell::link(k.label(), format!("/spend/flags?body={slug}#{}", k.as_str())),
-                            Cell::number(flags.count(*k) as i64),
-                        ]
-                    })
-                    .collect(),
+                rows: match &flags {
+                    Some(flags) => super::flags::FlagKind::ALL
+                        .iter()
+                        .map(|k| {
+                            vec![
+                                Cell::link(k.label(), format!("/spend/flags?body={slug}#{}", k.as_str())),
+                                Cell::number(flags.count(*k) as i64),
+                            ]
+                        })
+                        .collect(),
+                    None => vec![vec![
+                        Cell::link(
+                            "Being worked out: open this body's red flags, or look again in a minute",
+                            format!("/spend/flags?body={slug}"),
+                        ),
+                        Cell::text(""),
+                    ]],
+                },
                 csv_href: csv_href(&path, None, "flags"),
             },
             Section {

@@ -220,7 +220,12 @@ async fn planted_patterns_are_flagged_with_their_evidence_and_near_misses_are_no
         assert_eq!(status, 200, "{id}");
     }
 
-    // The body's page links to its flags.
+    // The body's page links to its flags, and counts them once they are worked out (the
+    // flags page works them out; the body page alone starts it in the background).
+    let (_, html) = app.get(&client, "/spend/bodies/hackney").await;
+    assert!(html.contains("/spend/flags?body=hackney"));
+    let (status, _) = app.get(&client, "/spend/flags?body=hackney").await;
+    assert_eq!(status, 200);
     let (_, html) = app.get(&client, "/spend/bodies/hackney").await;
     assert!(html.contains("Red flags") && html.contains("/spend/flags?body=hackney"));
     let (_, csv) = app.get(&client, "/spend/bodies/hackney?csv=flags").await;
