@@ -299,27 +299,29 @@ pub async fn list_for_supplier(
 
 /// The contract an organisation already made from a procurement, if any.
 pub async fn for_procurement(db: &Db, org_id: i64, procurement_id: i64) -> DbResult<Option<i64>> {
-    db.scalar(
-        "SELECT id FROM contracts WHERE source_kind = 'procurement' AND source_id = $1 AND org_id = $2",
-        args![procurement_id, org_id],
-    )
-    .await
+    for_source(db, org_id, super::SourceKind::Procurement, procurement_id).await
 }
 
 /// The contract a partner made from a joint procurement, if any.
 pub async fn for_joint(db: &Db, org_id: i64, joint_id: i64) -> DbResult<Option<i64>> {
-    db.scalar(
-        "SELECT id FROM contracts WHERE source_kind = $1 AND source_id = $2 AND org_id = $3",
-        args![super::SourceKind::JointPartner, joint_id, org_id],
-    )
-    .await
+    for_source(db, org_id, super::SourceKind::JointPartner, joint_id).await
 }
 
 /// The organisation's contract made from one of its estate register rows, if there is one.
 pub async fn for_estate(db: &Db, org_id: i64, estate_id: i64) -> DbResult<Option<i64>> {
+    for_source(db, org_id, super::SourceKind::EstateRecord, estate_id).await
+}
+
+/// The organisation's contract made from one source record: at most one (see `create_from`).
+async fn for_source(
+    db: &Db,
+    org_id: i64,
+    kind: super::SourceKind,
+    source_id: i64,
+) -> DbResult<Option<i64>> {
     db.scalar(
         "SELECT id FROM contracts WHERE source_kind = $1 AND source_id = $2 AND org_id = $3",
-        args![super::SourceKind::EstateRecord, estate_id, org_id],
+        args![kind, source_id, org_id],
     )
     .await
 }

@@ -33,6 +33,14 @@ fn key_date(p: &Procurement) -> Option<NaiveDate> {
         .or(p.expected_tender_date)
 }
 
+/// Whether a system comes from the supplier with this normalised name, as written in the
+/// register or as the shared supplier register names it.
+fn supplied_by(s: &EstateSystem, normalised: &str) -> bool {
+    !normalised.is_empty()
+        && (normalise_name(&s.supplier_name) == normalised
+            || s.supplier.as_deref().map(normalise_name).as_deref() == Some(normalised))
+}
+
 /// What the procurement is replacing, as the buyer's own estate register knows it: the
 /// products of its systems from the incumbent supplier, or whose names share the title's words.
 fn own_products(p: &Procurement, own: &[EstateSystem]) -> BTreeMap<String, String> {
@@ -40,10 +48,7 @@ fn own_products(p: &Procurement, own: &[EstateSystem]) -> BTreeMap<String, Strin
     let title = significant_words(&p.title);
     own.iter()
         .filter(|s| {
-            let same_supplier = !incumbent.is_empty()
-                && (normalise_name(&s.supplier_name) == incumbent
-                    || s.supplier.as_deref().map(normalise_name) == Some(incumbent.clone()));
-            same_supplier || !significant_words(&s.system_name).is_disjoint(&title)
+            supplied_by(s, &incumbent) || !significant_words(&s.system_name).is_disjoint(&title)
         })
         .map(|s| (s.product_key.clone(), s.system_name.clone()))
         .collect()
@@ -66,11 +71,7 @@ pub fn score_system(
             "Runs the same product as your current system ({yours})"
         ));
     }
-    let incumbent = normalise_name(&p.incumbent);
-    if !incumbent.is_empty()
-        && (normalise_name(&other.supplier_name) == incumbent
-            || other.supplier.as_deref().map(normalise_name) == Some(incumbent.clone()))
-    {
+    if supplied_by(other, &normalise_name(&p.incumbent)) {
         score += 25;
         about_the_same_thing = true;
         reasons.push(format!(

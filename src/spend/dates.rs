@@ -252,6 +252,11 @@ pub fn month_key(d: NaiveDate) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
+/// A financial year as people write it: 2022 is "2022/23".
+pub fn financial_year_name(fy: i64) -> String {
+    format!("{}/{:02}", fy, (fy + 1).rem_euclid(100))
+}
+
 /// The UK public-sector financial year a date falls in, named by the year it starts
 /// (April 2022 – March 2023 is 2022).
 pub fn financial_year(d: NaiveDate) -> i32 {

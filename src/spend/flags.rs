@@ -22,6 +22,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Pence;
+use super::dates::financial_year_name as fy_name;
 use super::store::Scope;
 use crate::args;
 use crate::db::{Db, DbError, DbResult};
@@ -298,10 +299,6 @@ pub fn share_jumps(rows: &[MarketRow]) -> Vec<(MarketRow, ShareYear, ShareYear)>
     out
 }
 
-fn fy_name(fy: i64) -> String {
-    format!("{}/{:02}", fy, (fy + 1).rem_euclid(100))
-}
-
 fn pct(bp: i64) -> String {
     format!("{:.1}%", bp as f64 / 100.0)
 }
@@ -516,6 +513,14 @@ fn cache_key(filter: &Filter) -> (Scope, Option<String>) {
     }
 }
 
+/// The cached flags for a filter, if they were worked out from the data as it is now.
+fn cached(cache: &Cache, filter: &Filter, now: Generation) -> Option<std::sync::Arc<Flags>> {
+    let c = cache.lock().ok()?;
+    c.get(&cache_key(filter))
+        .filter(|(g, _)| *g == now)
+        .map(|(_, flags)| flags.clone())
+}
+
 async fn generation(db: &Db) -> DbResult<Generation> {
     db.fetch_one(
         "SELECT CAST((SELECT COALESCE(MAX(id), 0) FROM spend_imports) AS BIGINT),
@@ -535,13 +540,9 @@ pub async fn cached_or_start(
     cache: &Cache,
     filter: &Filter,
 ) -> DbResult<Option<std::sync::Arc<Flags>>> {
-    let key = cache_key(filter);
     let now = generation(db).await?;
-    if let Ok(c) = cache.lock()
-        && let Some((g, flags)) = c.get(&key)
-        && *g == now
-    {
-        return Ok(Some(flags.clone()));
+    if let Some(flags) = cached(cache, filter, now) {
+        return Ok(Some(flags));
     }
     let (db, cache, filter) = (db.clone(), cache.clone(), filter.clone());
     tokio::spawn(async move {
@@ -558,17 +559,13 @@ pub async fn find_cached(
     cache: &Cache,
     filter: &Filter,
 ) -> DbResult<std::sync::Arc<Flags>> {
-    let key = cache_key(filter);
     let now = generation(db).await?;
-    if let Ok(c) = cache.lock()
-        && let Some((g, flags)) = c.get(&key)
-        && *g == now
-    {
-        return Ok(flags.clone());
+    if let Some(flags) = cached(cache, filter, now) {
+        return Ok(flags);
     }
     let flags = std::sync::Arc::new(find(db, filter).await?);
     if let Ok(mut c) = cache.lock() {
-        c.insert(key, (now, flags.clone()));
+        c.insert(cache_key(filter), (now, flags.clone()));
     }
     Ok(flags)
 }

@@ -204,11 +204,7 @@ fn shares_section(all: &Flags, only: Option<usize>, scope: Scope, body: Option<&
                 });
             }
             row.extend([
-                Cell::text(format!(
-                    "{}/{:02}",
-                    y.financial_year,
-                    (y.financial_year + 1).rem_euclid(100)
-                )),
+                Cell::text(super::dates::financial_year_name(y.financial_year)),
                 Cell::money(y.supplier_pence),
                 Cell::money(y.category_pence),
                 Cell::percent(y.share_bp),

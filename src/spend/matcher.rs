@@ -56,8 +56,7 @@ async fn categories_for(db: &Db, p: &Procurement) -> DbResult<BTreeMap<i64, Stri
 }
 
 fn years(first: i64, last: i64) -> String {
-    // Financial years are stored by their starting year: 2023 is 2023/24.
-    let fy = |y: i64| format!("{y}/{:02}", (y + 1) % 100);
+    let fy = super::dates::financial_year_name;
     if first == last {
         fy(first)
     } else {
