@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_spend_top_suppliers"),
     migration!(14, "0014_spend_flags"),
     migration!(15, "0015_spend_uploads"),
+    migration!(16, "0016_spend_payments_import_index"),
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

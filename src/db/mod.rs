@@ -7,6 +7,7 @@
 
 mod migrate;
 pub mod search;
+pub mod sqlite_raw;
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -318,6 +319,30 @@ impl Db {
         })
     }
 
+    /// A transaction for a bulk load whose every reference it writes was looked up or created
+    /// in the same transaction (a large spend import): on SQLite, foreign keys are not
+    /// checked row by row, which would cost a lookup per reference per row. The setting is
+    /// per connection, so the connection is closed afterwards instead of going back to the
+    /// pool. PostgreSQL checks as always.
+    pub async fn begin_bulk(&self) -> DbResult<Tx> {
+        match self {
+            Db::Sqlite(p) => {
+                let mut conn = p.acquire().await?;
+                conn.close_on_drop();
+                sqlx::query("PRAGMA foreign_keys = OFF")
+                    .execute(&mut *conn)
+                    .await?;
+                let t = sqlx::Transaction::begin(
+                    conn,
+                    Some(sqlx::SqlSafeStr::into_sql_str("BEGIN IMMEDIATE")),
+                )
+                .await?;
+                Ok(Tx::Sqlite(t))
+            }
+            Db::Postgres(_) => self.begin().await,
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Db::Sqlite(p) => p.close().await,
@@ -377,6 +402,15 @@ impl Tx {
             sqlx::query(sql).execute(&mut **t).await?;
         }
         Ok(())
+    }
+
+    /// The SQLite connection under this transaction, locked for
+    /// [`sqlite_raw::Statement`]s; `None` on PostgreSQL.
+    pub async fn lock_sqlite(&mut self) -> DbResult<Option<sqlx::sqlite::LockedSqliteHandle<'_>>> {
+        match self {
+            Tx::Sqlite(t) => Ok(Some(t.lock_handle().await?)),
+            Tx::Postgres(_) => Ok(None),
+        }
     }
 
     fn exec(&mut self) -> Exec<&mut sqlx::SqliteConnection, &mut sqlx::PgConnection> {

@@ -4,7 +4,7 @@
 //! import; new suppliers are written in batches. A spend file of a million rows then costs a
 //! few thousand statements, not a million.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::store::MatchedBy;
 use super::{CompanyNumber, VatNumber, normalise_name};
@@ -56,9 +56,9 @@ impl Resolver {
             .await?;
         let mut r = Resolver {
             by_alias: aliases.into_iter().collect(),
-            by_cn: HashMap::new(),
-            by_vat: HashMap::new(),
-            cn_of: HashMap::new(),
+            by_cn: HashMap::default(),
+            by_vat: HashMap::default(),
+            cn_of: HashMap::default(),
             pending: Vec::new(),
             new_aliases: Vec::new(),
             learnt_cn: Vec::new(),

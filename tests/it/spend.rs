@@ -17,6 +17,8 @@ on_both_databases!(
     spend_analysis_is_public_with_charts_tables_csv_and_json,
     platform_admins_merge_and_split_suppliers_and_later_imports_follow,
     rollups_flushed_during_an_import_add_up_to_the_payments,
+    every_real_spend_file_imports_the_same_with_indexes_set_aside,
+    a_large_load_puts_back_every_index_and_drops_nothing_when_it_fails,
 );
 
 fn fixtures() -> PathBuf {
@@ -71,6 +73,16 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 /// The figures in expected.json come from tests/fixtures/spend/expected.py, which reads each
 /// file with columns a person chose by hand: see the fixture README.
 async fn every_real_spend_file_imports_with_the_figures_computed_independently(app: TestApp) {
+    import_every_real_file(&app, None).await;
+}
+
+/// A large first load writes its payments with the secondary indexes set aside and rebuilds
+/// them at the end (on SQLite). Forced for these small files, it must give the same figures.
+async fn every_real_spend_file_imports_the_same_with_indexes_set_aside(app: TestApp) {
+    import_every_real_file(&app, Some(true)).await;
+}
+
+async fn import_every_real_file(app: &TestApp, rebuild_indexes: Option<bool>) {
     let expected: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(fixtures().join("expected.json")).unwrap())
             .unwrap();
@@ -84,7 +96,11 @@ async fn every_real_spend_file_imports_with_the_figures_computed_independently(a
             .iter()
             .map(|a| a.as_str().unwrap().to_owned())
             .collect();
-        let reports = import_path(&app, &fixtures().join(on_disk), &options(&args)).await;
+        let opts = ImportOptions {
+            rebuild_indexes,
+            ..options(&args)
+        };
+        let reports = import_path(app, &fixtures().join(on_disk), &opts).await;
         assert_eq!(reports.len(), 1, "{file}");
         let got = serde_json::to_value(&reports[0]).unwrap();
         for key in [
@@ -108,34 +124,34 @@ async fn every_real_spend_file_imports_with_the_figures_computed_independently(a
     }
     // The rollups agree with the payments they summarise.
     let payments = count(
-        &app,
+        app,
         "SELECT CAST(SUM(amount_pence) AS BIGINT) FROM spend_payments",
     )
     .await;
     let by_month = count(
-        &app,
+        app,
         "SELECT CAST(SUM(total_pence) AS BIGINT) FROM spend_r_org_month",
     )
     .await;
     let by_category = count(
-        &app,
+        app,
         "SELECT CAST(SUM(total_pence) AS BIGINT) FROM spend_r_org_category",
     )
     .await;
     assert_eq!(payments, by_month);
     assert_eq!(payments, by_category);
     let named = count(
-        &app,
+        app,
         "SELECT CAST(SUM(amount_pence) AS BIGINT) FROM spend_payments WHERE supplier_id IS NOT NULL",
     )
     .await;
     let by_supplier = count(
-        &app,
+        app,
         "SELECT CAST(SUM(total_pence) AS BIGINT) FROM spend_r_org_supplier",
     )
     .await;
     let market = count(
-        &app,
+        app,
         "SELECT CAST(SUM(total_pence) AS BIGINT) FROM spend_r_market",
     )
     .await;
@@ -143,7 +159,7 @@ async fn every_real_spend_file_imports_with_the_figures_computed_independently(a
     assert_eq!(named, market);
     // Redacted payees are spend, never suppliers.
     let redacted_suppliers = count(
-        &app,
+        app,
         "SELECT COUNT(*) FROM suppliers WHERE lower(name) LIKE '%redacted%'",
     )
     .await;
@@ -735,4 +751,82 @@ async fn rollups_flushed_during_an_import_add_up_to_the_payments(app: TestApp) {
     )
     .await;
     assert_eq!(stats, markets);
+}
+
+/// The definitions of the indexes a large load sets aside, as the database holds them.
+async fn index_definitions(app: &TestApp) -> Vec<(String, String)> {
+    let sql = match app.db.backend() {
+        procurekit::db::Backend::Sqlite => {
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+             AND tbl_name IN ('spend_payments', 'spend_r_org_supplier', 'spend_r_market')
+             ORDER BY name"
+        }
+        procurekit::db::Backend::Postgres => {
+            "SELECT indexname, indexdef FROM pg_indexes
+             WHERE tablename IN ('spend_payments', 'spend_r_org_supplier', 'spend_r_market')
+             ORDER BY indexname"
+        }
+    };
+    app.db.fetch_all(sql, vec![]).await.unwrap()
+}
+
+/// After a load with its indexes set aside, every index is back exactly as the migrations
+/// made it, and a later ordinary import finds the payments already there. A load that fails
+/// part-way rolls back the setting aside with everything else.
+async fn a_large_load_puts_back_every_index_and_drops_nothing_when_it_fails(app: TestApp) {
+    let before = index_definitions(&app).await;
+    assert!(
+        before.iter().any(|(n, _)| n == "spend_payments_supplier"),
+        "{before:?}"
+    );
+    let bulk = ImportOptions {
+        rebuild_indexes: Some(true),
+        ..ImportOptions::default()
+    };
+    let file = fixtures().join("lambeth_2012-06_invoices_over_500.csv");
+    let first = import_path(&app, &file, &bulk).await;
+    assert!(first[0].rows_imported > 1000);
+    assert_eq!(index_definitions(&app).await, before);
+    let again = import_path(&app, &file, &ImportOptions::default()).await;
+    assert_eq!(again[0].rows_imported, 0);
+    assert_eq!(
+        again[0].rows_skipped["already_imported"],
+        first[0].rows_imported
+    );
+    // The sums match the payments, as with indexes kept.
+    let payments = count(
+        &app,
+        "SELECT CAST(SUM(amount_pence) AS BIGINT) FROM spend_payments WHERE supplier_id IS NOT NULL",
+    )
+    .await;
+    let by_supplier = count(
+        &app,
+        "SELECT CAST(SUM(total_pence) AS BIGINT) FROM spend_r_org_supplier",
+    )
+    .await;
+    assert_eq!(payments, by_supplier);
+
+    // Most rows unreadable: refused after the payments were written, so everything rolls back.
+    let stored = count(&app, "SELECT COUNT(*) FROM spend_payments").await;
+    let mut bad = String::from("Date,Supplier,Amount\n");
+    for i in 0..4000 {
+        let amount = if i % 4 == 0 { "5.00" } else { "n/a" };
+        bad.push_str(&format!(
+            "2011-01-{:02},Supplier {i} Ltd,{amount}\n",
+            i % 28 + 1
+        ));
+    }
+    let opts = ImportOptions {
+        body: Some("Lambeth".into()),
+        ..bulk
+    };
+    let e = import_text(&app, "broken.csv", &bad, &opts)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ImportError::TooManyBroken { .. }), "{e}");
+    assert_eq!(index_definitions(&app).await, before);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM spend_payments").await,
+        stored
+    );
 }
