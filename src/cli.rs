@@ -211,14 +211,14 @@ async fn run(cli: Cli) -> CliResult {
 
 async fn serve(url: &str, args: ServeArgs, demo: bool) -> CliResult {
     let (db, content) = crate::prepare(url).await?;
+    let mut config = Config::new(args.bind, args.public_url, args.trust_proxy);
     if demo {
         crate::seed::demo(&db).await?;
         // Real published spend, imported in the background so start-up stays fast. Not part
         // of `seed::demo`: a caller that only wants the seed (tests) should not have a
         // long-running writer started behind its back.
-        crate::spend::demo::start(db.clone());
+        crate::spend::demo::start(db.clone(), config.flags_cache.clone());
     }
-    let mut config = Config::new(args.bind, args.public_url, args.trust_proxy);
     config.ocid_prefix = args.ocid_prefix;
     if let Some(url) = &args.smtp_url {
         config.smtp = Some(crate::notify::smtp::SmtpConfig::from_url(url)?);

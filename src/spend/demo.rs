@@ -46,10 +46,12 @@ const FILES: &[DemoFile] = &[
 ];
 
 /// Starts importing the demo spend files that are not imported yet, in the background.
-pub fn start(db: Db) {
+/// Once done, it starts working out the red flags for the bodies it imported.
+pub fn start(db: Db, flags: super::flags::Cache) {
     tokio::spawn(async move {
         let started = std::time::Instant::now();
         let mut imported = 0;
+        let mut bodies = Vec::new();
         for f in FILES {
             let inputs = match inputs_from_bytes(f.name, f.bytes.to_vec()) {
                 Ok(i) => i,
@@ -74,7 +76,10 @@ pub fn start(db: Db) {
                     ..ImportOptions::default()
                 };
                 match import(&db, &input, &opts, Progress::default()).await {
-                    Ok(r) => imported += r.rows_imported,
+                    Ok(r) => {
+                        imported += r.rows_imported;
+                        bodies.extend(r.body_slugs);
+                    }
                     Err(e) => tracing::warn!(error = %e, "demo spend import failed"),
                 }
             }
@@ -85,6 +90,11 @@ pub fn start(db: Db) {
                 seconds = started.elapsed().as_secs_f64(),
                 "demo spend imported"
             );
+            bodies.sort();
+            bodies.dedup();
+            if let Err(e) = super::flags::warm(&db, &flags, &bodies).await {
+                tracing::warn!(error = %e, "starting the demo's red flags failed");
+            }
         }
     });
 }

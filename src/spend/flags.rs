@@ -138,6 +138,9 @@ pub struct ShareYear {
     pub category_pence: i64,
     /// Basis points: 100 = 1%.
     pub share_bp: i64,
+    /// How many bodies the category's spend is summed over: those with market spend in both
+    /// years compared, so a body that published only one of them moves no share.
+    pub bodies: i64,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -233,6 +236,7 @@ pub struct MarketRow {
     pub category: String,
     pub supplier_id: i64,
     pub supplier: String,
+    pub org_id: i64,
     pub fy: i64,
     pub total_pence: i64,
 }
@@ -241,15 +245,18 @@ pub struct MarketRow {
 /// financial years, both with at least `SHARE_MIN_CATEGORY_PENCE` of spend. A category's
 /// spend is the sum of its suppliers' positive spend (net refunds are not market shares, as
 /// for concentration). A supplier absent the year before had a share of nothing.
+///
+/// Each pair of years is compared over the bodies with market spend in both: across London,
+/// a borough whose files cover only the later year would otherwise make its own suppliers'
+/// shares look as if they had jumped.
 pub fn share_jumps(rows: &[MarketRow]) -> Vec<(MarketRow, ShareYear, ShareYear)> {
-    let mut totals: HashMap<(&str, i64), i64> = HashMap::new();
-    let mut spend: HashMap<(&str, i64, i64), i64> = HashMap::new();
-    for r in rows.iter().filter(|r| r.total_pence > 0) {
-        *totals.entry((r.code.as_str(), r.fy)).or_default() += r.total_pence;
-        *spend
-            .entry((r.code.as_str(), r.supplier_id, r.fy))
-            .or_default() += r.total_pence;
+    let positive = || rows.iter().filter(|r| r.total_pence > 0);
+    let mut coverage: HashMap<i64, HashSet<i64>> = HashMap::new();
+    for r in positive() {
+        coverage.entry(r.fy).or_default().insert(r.org_id);
     }
+    let mut years: Vec<i64> = coverage.keys().copied().collect();
+    years.sort_unstable();
     let share = |s: i64, t: i64| -> i64 {
         if t <= 0 {
             0
@@ -258,42 +265,61 @@ pub fn share_jumps(rows: &[MarketRow]) -> Vec<(MarketRow, ShareYear, ShareYear)>
         }
     };
     let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    for r in rows.iter().filter(|r| r.total_pence > 0) {
-        if !seen.insert((r.code.as_str(), r.supplier_id, r.fy)) {
-            continue;
-        }
-        let (Some(&now_total), Some(&before_total)) = (
-            totals.get(&(r.code.as_str(), r.fy)),
-            totals.get(&(r.code.as_str(), r.fy - 1)),
-        ) else {
+    for fy in years {
+        let Some(before_bodies) = coverage.get(&(fy - 1)) else {
             continue;
         };
-        if now_total < SHARE_MIN_CATEGORY_PENCE || before_total < SHARE_MIN_CATEGORY_PENCE {
-            continue;
+        let both: HashSet<i64> = coverage[&fy].intersection(before_bodies).copied().collect();
+        let compared =
+            || positive().filter(|r| (r.fy == fy || r.fy == fy - 1) && both.contains(&r.org_id));
+        let mut totals: HashMap<(&str, i64), i64> = HashMap::new();
+        let mut spend: HashMap<(&str, i64, i64), i64> = HashMap::new();
+        for r in compared() {
+            *totals.entry((r.code.as_str(), r.fy)).or_default() += r.total_pence;
+            *spend
+                .entry((r.code.as_str(), r.supplier_id, r.fy))
+                .or_default() += r.total_pence;
         }
-        let now = spend[&(r.code.as_str(), r.supplier_id, r.fy)];
-        let before = spend
-            .get(&(r.code.as_str(), r.supplier_id, r.fy - 1))
-            .copied()
-            .unwrap_or(0);
-        let (a, b) = (share(before, before_total), share(now, now_total));
-        if b - a >= SHARE_JUMP_BP {
-            out.push((
-                r.clone(),
-                ShareYear {
-                    financial_year: r.fy - 1,
-                    supplier_pence: before,
-                    category_pence: before_total,
-                    share_bp: a,
-                },
-                ShareYear {
-                    financial_year: r.fy,
-                    supplier_pence: now,
-                    category_pence: now_total,
-                    share_bp: b,
-                },
-            ));
+        let mut seen = HashSet::new();
+        for r in compared().filter(|r| r.fy == fy) {
+            if !seen.insert((r.code.as_str(), r.supplier_id)) {
+                continue;
+            }
+            let (Some(&now_total), Some(&before_total)) = (
+                totals.get(&(r.code.as_str(), fy)),
+                totals.get(&(r.code.as_str(), fy - 1)),
+            ) else {
+                continue;
+            };
+            if now_total < SHARE_MIN_CATEGORY_PENCE || before_total < SHARE_MIN_CATEGORY_PENCE {
+                continue;
+            }
+            let now = spend[&(r.code.as_str(), r.supplier_id, fy)];
+            let before = spend
+                .get(&(r.code.as_str(), r.supplier_id, fy - 1))
+                .copied()
+                .unwrap_or(0);
+            let (a, b) = (share(before, before_total), share(now, now_total));
+            if b - a >= SHARE_JUMP_BP {
+                let bodies = both.len() as i64;
+                out.push((
+                    r.clone(),
+                    ShareYear {
+                        financial_year: fy - 1,
+                        supplier_pence: before,
+                        category_pence: before_total,
+                        share_bp: a,
+                        bodies,
+                    },
+                    ShareYear {
+                        financial_year: fy,
+                        supplier_pence: now,
+                        category_pence: now_total,
+                        share_bp: b,
+                        bodies,
+                    },
+                ));
+            }
         }
     }
     out
@@ -362,9 +388,17 @@ pub fn why_duplicate(payments: &[Evidence]) -> String {
 }
 
 pub fn why_share_jump(category: &str, where_: &str, before: &ShareYear, now: &ShareYear) -> String {
+    let over = if now.bodies > 1 {
+        format!(
+            " Counted over the {} bodies with spend in both years.",
+            now.bodies
+        )
+    } else {
+        String::new()
+    };
     format!(
         "Its share of {where_} spend on {category} rose from {} in {} to {} in {} ({} of {}): \
-         check how the work was awarded.",
+         check how the work was awarded.{over}",
         pct(before.share_bp),
         fy_name(before.financial_year),
         pct(now.share_bp),
@@ -497,28 +531,66 @@ const EVIDENCE_COLUMNS: &str =
 /// worked out from. Flags read every payment above the smallest threshold, seconds of work on
 /// millions of payments, while the data changes only when a file is imported, a threshold
 /// changes or suppliers are merged or split.
-pub type Cache = std::sync::Arc<
-    std::sync::Mutex<HashMap<(Scope, Option<String>), (Generation, std::sync::Arc<Flags>)>>,
->;
+///
+/// One piece of work per filter at a time: every page that asks while a filter's flags are
+/// being worked out waits for that work (or, from [`cached_or_start`], leaves it running)
+/// rather than starting another. Without this, each view of a busy body page would start its
+/// own seconds-long computation and they would crowd each other out.
+#[derive(Debug, Default)]
+pub struct FlagsCache {
+    done: std::sync::Mutex<HashMap<CacheKey, (Generation, std::sync::Arc<Flags>)>>,
+    working: std::sync::Mutex<HashMap<CacheKey, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    worked_out: std::sync::atomic::AtomicU64,
+}
+
+pub type Cache = std::sync::Arc<FlagsCache>;
+
+type CacheKey = (Scope, Option<String>);
+
+impl FlagsCache {
+    /// The flags for a filter, if they were worked out from the data as it is now.
+    fn get(&self, filter: &Filter, now: Generation) -> Option<std::sync::Arc<Flags>> {
+        let done = self.done.lock().ok()?;
+        done.get(&cache_key(filter))
+            .filter(|(g, _)| *g == now)
+            .map(|(_, flags)| flags.clone())
+    }
+
+    fn put(&self, filter: &Filter, now: Generation, flags: std::sync::Arc<Flags>) {
+        if let Ok(mut done) = self.done.lock() {
+            done.insert(cache_key(filter), (now, flags));
+        }
+    }
+
+    /// The lock held while a filter's flags are worked out.
+    fn work_lock(&self, filter: &Filter) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        match self.working.lock() {
+            Ok(mut w) => w.entry(cache_key(filter)).or_default().clone(),
+            // A poisoned map only loses the sharing of work, not correctness.
+            Err(_) => Default::default(),
+        }
+    }
+
+    /// How many times flags have been worked out (not answered from the cache) so far.
+    pub fn times_worked_out(&self) -> u64 {
+        self.worked_out.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn is_working(&self, filter: &Filter) -> bool {
+        self.work_lock(filter).try_lock().is_err()
+    }
+}
 
 /// What the flags depend on: the newest import, the thresholds, the newest merge or split.
 /// Read from the database, so every instance sharing it sees the same.
 pub type Generation = (i64, i64, i64, i64);
 
 /// A body's flags do not depend on the scope (it is ignored when a body is given).
-fn cache_key(filter: &Filter) -> (Scope, Option<String>) {
+fn cache_key(filter: &Filter) -> CacheKey {
     match &filter.body {
         Some(b) => (Scope::All, Some(b.clone())),
         None => (filter.scope, None),
     }
-}
-
-/// The cached flags for a filter, if they were worked out from the data as it is now.
-fn cached(cache: &Cache, filter: &Filter, now: Generation) -> Option<std::sync::Arc<Flags>> {
-    let c = cache.lock().ok()?;
-    c.get(&cache_key(filter))
-        .filter(|(g, _)| *g == now)
-        .map(|(_, flags)| flags.clone())
 }
 
 async fn generation(db: &Db) -> DbResult<Generation> {
@@ -541,8 +613,11 @@ pub async fn cached_or_start(
     filter: &Filter,
 ) -> DbResult<Option<std::sync::Arc<Flags>>> {
     let now = generation(db).await?;
-    if let Some(flags) = cached(cache, filter, now) {
+    if let Some(flags) = cache.get(filter, now) {
         return Ok(Some(flags));
+    }
+    if cache.is_working(filter) {
+        return Ok(None);
     }
     let (db, cache, filter) = (db.clone(), cache.clone(), filter.clone());
     tokio::spawn(async move {
@@ -553,6 +628,24 @@ pub async fn cached_or_start(
     Ok(None)
 }
 
+/// After an import, starts working out the flags the import changed (London's and each
+/// imported body's) in the background, so that the first person to look after an import
+/// does not wait for them.
+pub async fn warm(db: &Db, cache: &Cache, bodies: &[String]) -> DbResult<()> {
+    let filters = std::iter::once(Filter {
+        scope: Scope::London,
+        body: None,
+    })
+    .chain(bodies.iter().map(|b| Filter {
+        scope: Scope::All,
+        body: Some(b.clone()),
+    }));
+    for filter in filters {
+        cached_or_start(db, cache, &filter).await?;
+    }
+    Ok(())
+}
+
 /// [`find`], answered from the cache when nothing it depends on has changed.
 pub async fn find_cached(
     db: &Db,
@@ -560,13 +653,21 @@ pub async fn find_cached(
     filter: &Filter,
 ) -> DbResult<std::sync::Arc<Flags>> {
     let now = generation(db).await?;
-    if let Some(flags) = cached(cache, filter, now) {
+    if let Some(flags) = cache.get(filter, now) {
+        return Ok(flags);
+    }
+    let lock = cache.work_lock(filter);
+    let _working = lock.lock().await;
+    // Whoever held the lock before may have just worked them out.
+    let now = generation(db).await?;
+    if let Some(flags) = cache.get(filter, now) {
         return Ok(flags);
     }
     let flags = std::sync::Arc::new(find(db, filter).await?);
-    if let Ok(mut c) = cache.lock() {
-        c.insert(cache_key(filter), (now, flags.clone()));
-    }
+    cache
+        .worked_out
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    cache.put(filter, now, flags.clone());
     Ok(flags)
 }
 
@@ -769,15 +870,16 @@ async fn jumps(db: &Db, filter: &Filter) -> DbResult<Vec<Flag>> {
         .fetch_all(
             format!(
                 "SELECT c.code, c.name AS category, s.id AS supplier_id, s.name AS supplier,
-                        m.fy, CAST(SUM(m.total_pence) AS BIGINT) AS total_pence
+                        m.org_id, m.fy, CAST(SUM(m.total_pence) AS BIGINT) AS total_pence
                  FROM spend_r_market m
                  JOIN spend_categories c ON c.id = m.category_id
                  JOIN organisations o ON o.id = m.org_id
                  JOIN suppliers s ON s.id = m.supplier_id
                  WHERE c.is_market = $2 AND c.code <> $3
                    AND ($1 IS NULL OR o.slug = $1) {scope}
-                 GROUP BY c.code, c.name, s.id, s.name, m.fy
-                 HAVING SUM(m.total_pence) > 0"
+                 GROUP BY c.code, c.name, s.id, s.name, m.org_id, m.fy
+                 HAVING SUM(m.total_pence) > 0
+                 ORDER BY m.fy, c.code, s.id, m.org_id"
             ),
             args![
                 filter.body.as_deref(),
@@ -876,14 +978,43 @@ mod tests {
     }
 
     fn row(code: &str, supplier: i64, fy: i64, pounds: i64) -> MarketRow {
+        body_row(1, code, supplier, fy, pounds)
+    }
+
+    fn body_row(org: i64, code: &str, supplier: i64, fy: i64, pounds: i64) -> MarketRow {
         MarketRow {
             code: code.into(),
             category: "Cleaning".into(),
             supplier_id: supplier,
             supplier: format!("Supplier {supplier}"),
+            org_id: org,
             fy,
             total_pence: pounds * 100,
         }
+    }
+
+    #[test]
+    fn shares_are_compared_over_the_bodies_with_spend_in_both_years() {
+        // Body 1 buys from supplier 1 and 2 alike both years. Body 2's files start in 2023,
+        // all with supplier 3: across both bodies that would look like a rise from nothing
+        // to 60%, but body 2 has no year before to compare with.
+        let mut rows = vec![
+            body_row(1, "c", 1, 2022, 100_000),
+            body_row(1, "c", 2, 2022, 100_000),
+            body_row(1, "c", 1, 2023, 100_000),
+            body_row(1, "c", 2, 2023, 100_000),
+            body_row(2, "c", 3, 2023, 300_000),
+        ];
+        assert!(share_jumps(&rows).is_empty());
+        // Once body 2 has 2022 too (with supplier 1), supplier 3's rise is real and is
+        // counted over both bodies.
+        rows.push(body_row(2, "c", 1, 2022, 100_000));
+        let j = share_jumps(&rows);
+        assert_eq!(j.len(), 1, "{j:?}");
+        assert_eq!(j[0].0.supplier_id, 3);
+        assert_eq!((j[0].1.share_bp, j[0].2.share_bp), (0, 6_000));
+        assert_eq!(j[0].2.bodies, 2);
+        assert_eq!(j[0].2.category_pence, 50_000_000);
     }
 
     #[test]
@@ -994,17 +1125,20 @@ mod tests {
                 supplier_pence: 1,
                 category_pence: 10,
                 share_bp: 1_000,
+                bodies: 12,
             },
             &ShareYear {
                 financial_year: 2023,
                 supplier_pence: 9_000_000,
                 category_pence: 20_000_000,
                 share_bp: 4_500,
+                bodies: 12,
             },
         );
         assert!(
             s.contains("from 10.0% in 2022/23 to 45.0% in 2023/24"),
             "{s}"
         );
+        assert!(s.contains("the 12 bodies with spend in both years"), "{s}");
     }
 }

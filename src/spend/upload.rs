@@ -843,6 +843,12 @@ async fn commit(
             Some(&auth.ip),
         )
         .await?;
+        let bodies: Vec<String> = files
+            .iter()
+            .filter_map(|f| f.report.as_ref())
+            .flat_map(|r| r.body_slugs.iter().cloned())
+            .collect();
+        super::flags::warm(&state.db, &state.config.flags_cache, &bodies).await?;
     }
     render_preview(
         &auth, &up, &org, files, headers, &choices, errors, committed,

@@ -13,6 +13,7 @@ use crate::on_both_databases;
 on_both_databases!(
     planted_patterns_are_flagged_with_their_evidence_and_near_misses_are_not,
     only_platform_admins_change_the_thresholds,
+    flags_asked_for_at_once_are_worked_out_once,
 );
 
 /// Each group of lines is one planted pattern or near miss; see the assertions below.
@@ -336,4 +337,60 @@ async fn only_platform_admins_change_the_thresholds(app: TestApp) {
     assert_eq!(flag_count(&app, "just_under").await, 0);
     assert_eq!(flag_count(&app, "split").await, 0);
     assert_eq!(audit_count(&app, "spend_threshold_removed").await, 1);
+}
+
+/// Flags take seconds on millions of payments. Pages asking for the same flags while they are
+/// being worked out must wait for that one piece of work, not start their own.
+async fn flags_asked_for_at_once_are_worked_out_once(app: TestApp) {
+    use procurekit::spend::flags::{self, Cache, Filter};
+    use procurekit::spend::store::Scope;
+    let at_once = |n: usize, db: procurekit::db::Db, cache: Cache, filter: Filter| async move {
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                let (db, cache, filter) = (db.clone(), cache.clone(), filter.clone());
+                tokio::spawn(async move { flags::find_cached(&db, &cache, &filter).await })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    };
+    plant(&app).await;
+    let cache = Cache::default();
+    let hackney = Filter {
+        scope: Scope::All,
+        body: Some("hackney".into()),
+    };
+    // The body page's way: start in the background, several times over.
+    for _ in 0..3 {
+        flags::cached_or_start(&app.db, &cache, &hackney)
+            .await
+            .unwrap();
+    }
+    // The flags page's way, five at once.
+    let all = at_once(5, app.db.clone(), cache.clone(), hackney.clone()).await;
+    let first = all[0].as_ref().unwrap().flags.len();
+    assert!(first > 0);
+    assert!(all.iter().all(|f| f.as_ref().unwrap().flags.len() == first));
+    assert_eq!(cache.times_worked_out(), 1);
+    // A new import makes them out of date: worked out once more.
+    let input = inputs_from_bytes(
+        "later.csv",
+        b"Body Name,Payment Date,Net Amount,Supplier Name\nLondon Borough of Hackney,2024-08-01,4990.00,Thamesgate Systems Ltd\n".to_vec(),
+    )
+    .unwrap()
+    .remove(0);
+    import(
+        &app.db,
+        &input,
+        &ImportOptions::default(),
+        Progress::default(),
+    )
+    .await
+    .unwrap();
+    let again = at_once(3, app.db.clone(), cache.clone(), hackney.clone()).await;
+    assert!(again.iter().all(|f| f.is_ok()));
+    assert_eq!(cache.times_worked_out(), 2);
 }
