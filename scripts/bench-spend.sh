@@ -30,7 +30,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for ROWS in "${@:-2000000}"; do
   CSV=$WORK/london-$ROWS.csv
   [ -f "$CSV" ] || python3 scripts/bench/generate_spend.py --rows "$ROWS" --out "$CSV"
-  SIZE=$(du -h "$CSV" | cut -f1)
+  SIZE=$(du -hL "$CSV" | cut -f1)
   DB=$WORK/bench-$ROWS.db
   rm -f "$DB" "$DB"-wal "$DB"-shm "$WORK"/duck-$ROWS.duckdb*
   PROCUREKIT_LOG=error "$BIN" --database "$DB" migrate > /dev/null
@@ -65,6 +65,11 @@ PY
       curl -sf -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$PORT$1"
     done | median | awk '{printf "%.1f", $1 * 1000}'
   }
+  # Red flags first, cold and then from the cache: worked out on first request, they would
+  # otherwise run in the background while the pages below are timed.
+  FLAGS_COLD=$(curl -sf -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/spend/flags?body=camden" | awk '{printf "%.1f", $1}')
+  FLAGS_LONDON_COLD=$(curl -sf -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/spend/flags" | awk '{printf "%.1f", $1}')
+  FLAGS_WARM=$(timeit "/spend/flags?body=camden")
   Q_CONC_API=$(timeit "/api/v1/spend/categories?scope=london")
   Q_CONC_PAGE=$(timeit "/spend/categories?scope=london")
   Q_SUPPLIER=$(timeit "/spend/suppliers/$TOP")
@@ -75,14 +80,17 @@ PY
 
   IMPORTED=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["rows_imported"])' "$WORK/report-$ROWS.json")
   python3 - "$ROWS" "$SIZE" "$PK_SECS" "$PK_KB" "$IMPORTED" "$DUCK_SECS" "$DUCK_ROWS" \
-    "$Q_CONC_API" "$Q_CONC_PAGE" "$Q_SUPPLIER" "$Q_BODY" "$Q_OVERVIEW" <<'PY'
+    "$Q_CONC_API" "$Q_CONC_PAGE" "$Q_SUPPLIER" "$Q_BODY" "$Q_OVERVIEW" \
+    "$FLAGS_COLD" "$FLAGS_LONDON_COLD" "$FLAGS_WARM" <<'PY'
 import sys
-rows, size, pk, kb, imported, duck, duck_rows, c_api, c_page, sup, body, over = sys.argv[1:]
+(rows, size, pk, kb, imported, duck, duck_rows, c_api, c_page, sup, body, over,
+ f_cold, f_london, f_warm) = sys.argv[1:]
 rows, imported, duck_rows = int(rows), int(imported), int(duck_rows)
 pk, duck = float(pk), float(duck)
 print(f"| {rows:,} rows ({size}) | procurekit import: {pk:.1f} s ({imported / pk:,.0f} rows/s), "
       f"peak memory {int(kb) / 1024:.0f} MB | DuckDB read_csv_auto: {duck:.1f} s "
       f"({duck_rows / duck:,.0f} rows/s) | concentration API {c_api} ms, page {c_page} ms | "
-      f"supplier profile {sup} ms | body overview {body} ms | London overview {over} ms |")
+      f"supplier profile {sup} ms | body overview {body} ms | London overview {over} ms | "
+      f"red flags, one body: {f_cold} s cold, {f_warm} ms cached; London: {f_london} s cold |")
 PY
 done

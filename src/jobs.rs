@@ -1,6 +1,6 @@
 //! Background work every instance runs: delivering the outbox, daily digests, saved-search
-//! alerts and housekeeping. Periodic jobs are claimed in the database, so with several
-//! instances behind a load balancer each runs once.
+//! alerts, keeping London's spend red flags worked out, and housekeeping. Periodic jobs are
+//! claimed in the database, so with several instances behind a load balancer each runs once.
 
 use std::time::Duration;
 
@@ -33,6 +33,19 @@ pub async fn tick(state: &AppState) -> DbResult<()> {
         crate::notify::release_job(db, "pitch_overdue_report").await?;
         result?;
     }
+    // London's red flags take seconds to tens of seconds on millions of payments. Each
+    // instance keeps its own cached copy current, so that after an import from the command
+    // line (which has no server to warm) the first person to look does not wait. A cheap
+    // query per tick; the work starts only when the data has changed.
+    crate::spend::flags::cached_or_start(
+        db,
+        &state.config.flags_cache,
+        &crate::spend::flags::Filter {
+            scope: crate::spend::store::Scope::London,
+            body: None,
+        },
+    )
+    .await?;
     if crate::notify::claim_job(db, "purge_sessions", 15 * 60, me).await? {
         let result = crate::accounts::session::purge_expired(db).await;
         crate::notify::release_job(db, "purge_sessions").await?;

@@ -556,6 +556,12 @@ impl FlagsCache {
             .map(|(_, flags)| flags.clone())
     }
 
+    /// The flags last worked out for a filter, from whatever data they were worked out from.
+    fn latest(&self, filter: &Filter) -> Option<std::sync::Arc<Flags>> {
+        let done = self.done.lock().ok()?;
+        done.get(&cache_key(filter)).map(|(_, flags)| flags.clone())
+    }
+
     fn put(&self, filter: &Filter, now: Generation, flags: std::sync::Arc<Flags>) {
         if let Ok(mut done) = self.done.lock() {
             done.insert(cache_key(filter), (now, flags));
@@ -644,6 +650,46 @@ pub async fn warm(db: &Db, cache: &Cache, bodies: &[String]) -> DbResult<()> {
         cached_or_start(db, cache, &filter).await?;
     }
     Ok(())
+}
+
+/// What a page can show without keeping its reader waiting.
+pub enum Answer {
+    /// Worked out from the data as it is now.
+    Current(std::sync::Arc<Flags>),
+    /// Worked out before the latest import, threshold change, merge or split; the current
+    /// ones are being worked out.
+    Earlier(std::sync::Arc<Flags>),
+    /// Being worked out, and none were worked out before.
+    NotYet,
+}
+
+/// The flags for a filter, waiting at most `patience` for them to be worked out. Past that the
+/// work carries on in the background (London's take minutes on tens of millions of payments)
+/// and the answer is the flags worked out before, if any: a page should not hang for minutes.
+pub async fn within(
+    db: &Db,
+    cache: &Cache,
+    filter: &Filter,
+    patience: std::time::Duration,
+) -> DbResult<Answer> {
+    let now = generation(db).await?;
+    if let Some(flags) = cache.get(filter, now) {
+        return Ok(Answer::Current(flags));
+    }
+    let work = {
+        let (db, cache, filter) = (db.clone(), cache.clone(), filter.clone());
+        tokio::spawn(async move { find_cached(&db, &cache, &filter).await })
+    };
+    match tokio::time::timeout(patience, work).await {
+        Ok(Ok(flags)) => flags.map(Answer::Current),
+        Ok(Err(e)) => Err(DbError::Sqlx(sqlx::Error::Protocol(format!(
+            "working out spend flags failed: {e}"
+        )))),
+        Err(_) => Ok(match cache.latest(filter) {
+            Some(flags) => Answer::Earlier(flags),
+            None => Answer::NotYet,
+        }),
+    }
 }
 
 /// [`find`], answered from the cache when nothing it depends on has changed.

@@ -5,6 +5,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -16,7 +17,7 @@ use super::store::{self, Scope};
 use super::web::{Cell, Section, cols, csv_response};
 use crate::accounts::Role;
 use crate::web::auth::Auth;
-use crate::web::form::{CsrfForm, Fields};
+use crate::web::form::{CsrfForm, Errors, Fields};
 use crate::web::layout::Layout;
 use crate::web::{AppState, PageError};
 
@@ -68,6 +69,21 @@ struct FlagsPage {
     thresholds: Section,
     admin_thresholds: Vec<(i64, String, String)>,
     is_admin: bool,
+    form: ThresholdForm,
+    progress: Progress,
+    reload: String,
+}
+
+/// How long the page waits for flags being worked out before showing what it has.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
+#[derive(PartialEq)]
+enum Progress {
+    Current,
+    /// Showing flags from before the latest change while the new ones are worked out.
+    Earlier,
+    /// Nothing to show yet.
+    NotYet,
 }
 
 /// The query string for the current filter, with `extra` appended.
@@ -346,10 +362,27 @@ fn is_platform_admin(auth: &Auth) -> bool {
         .is_some_and(|u| u.role == Role::PlatformAdmin)
 }
 
+/// The add-a-threshold form as last submitted, with what was wrong with it.
+#[derive(Default)]
+struct ThresholdForm {
+    errors: Errors,
+    amount: String,
+    label: String,
+}
+
 async fn page(
     State(state): State<AppState>,
     auth: Auth,
     Query(q): Query<FlagsQuery>,
+) -> Result<Response, PageError> {
+    render(&state, &auth, q, ThresholdForm::default()).await
+}
+
+async fn render(
+    state: &AppState,
+    auth: &Auth,
+    q: FlagsQuery,
+    form: ThresholdForm,
 ) -> Result<Response, PageError> {
     let scope = Scope::parse(q.scope.as_deref());
     let body = q.body.clone().filter(|b| !b.trim().is_empty());
@@ -367,7 +400,20 @@ async fn page(
         scope,
         body: body.clone(),
     };
-    let all = flags::find_cached(&state.db, &state.config.flags_cache, &filter).await?;
+    // A CSV download waits for the current flags; the page waits a few seconds, then shows
+    // what it has and says the rest is on its way.
+    let (all, progress) = if q.csv.is_some() {
+        (
+            flags::find_cached(&state.db, &state.config.flags_cache, &filter).await?,
+            Progress::Current,
+        )
+    } else {
+        match flags::within(&state.db, &state.config.flags_cache, &filter, PATIENCE).await? {
+            flags::Answer::Current(f) => (f, Progress::Current),
+            flags::Answer::Earlier(f) => (f, Progress::Earlier),
+            flags::Answer::NotYet => (Default::default(), Progress::NotYet),
+        }
+    };
     let thresholds = flags::thresholds(&state.db).await?;
     let b = body.as_deref();
     let heading = match &body_name {
@@ -420,7 +466,7 @@ async fn page(
         })
         .collect();
     let page = FlagsPage {
-        layout: Layout::new(&auth, &heading)
+        layout: Layout::new(auth, &heading)
             .nav("spend")
             .crumb("Home", "/")
             .crumb("Spend", "/spend"),
@@ -458,9 +504,17 @@ async fn page(
             })
             .collect(),
         thresholds: thresholds_section(&thresholds, scope, b),
-        is_admin: is_platform_admin(&auth),
+        is_admin: is_platform_admin(auth),
+        form,
+        progress,
+        reload: href(scope, b, ""),
     };
-    Ok(Html(page.render()?).into_response())
+    let status = if page.form.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 const ONLY_ADMINS: &str = "Only platform admins can change the thresholds the red flags use.";
@@ -470,12 +524,24 @@ async fn add_threshold(
     CsrfForm(fields, auth): CsrfForm<Fields>,
 ) -> Result<Response, PageError> {
     let user = auth.require_role("/spend/flags", &[Role::PlatformAdmin], ONLY_ADMINS)?;
-    let t = flags::add_threshold(&state.db, fields.get("amount"), fields.get("label"))
-        .await
-        .map_err(|e| match e {
-            flags::ThresholdError::Db(e) => e.into(),
-            other => PageError::BadRequest(other.to_string()),
-        })?;
+    let t = match flags::add_threshold(&state.db, fields.get("amount"), fields.get("label")).await {
+        Ok(t) => t,
+        Err(flags::ThresholdError::Db(e)) => return Err(e.into()),
+        Err(e) => {
+            // Shown beside the field, with what was typed kept.
+            let field = match e {
+                flags::ThresholdError::BadLabel => "label",
+                _ => "amount",
+            };
+            let mut form = ThresholdForm {
+                amount: fields.get("amount").to_owned(),
+                label: fields.get("label").to_owned(),
+                ..ThresholdForm::default()
+            };
+            form.errors.add(field, e.to_string());
+            return render(&state, &auth, FlagsQuery::default(), form).await;
+        }
+    };
     crate::accounts::store::audit(
         &state.db,
         Some(user),

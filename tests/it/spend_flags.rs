@@ -14,6 +14,8 @@ on_both_databases!(
     planted_patterns_are_flagged_with_their_evidence_and_near_misses_are_not,
     only_platform_admins_change_the_thresholds,
     flags_asked_for_at_once_are_worked_out_once,
+    the_background_job_keeps_londons_flags_worked_out,
+    a_page_shows_earlier_flags_or_says_they_are_coming_rather_than_hang,
 );
 
 /// Each group of lines is one planted pattern or near miss; see the assertions below.
@@ -320,8 +322,31 @@ async fn only_platform_admins_change_the_thresholds(app: TestApp) {
             &[("amount", "lots"), ("label", "x")],
         )
         .await;
-    assert_eq!(r.status().as_u16(), 400);
-    assert!(r.text().await.unwrap().contains("for example £5,000"));
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("govuk-error-summary"), "{html}");
+    assert!(html.contains(
+        "<a href=\"#amount\">Enter the threshold as an amount in pounds, for example £5,000.</a>"
+    ));
+    assert!(
+        html.contains("id=\"amount-error\""),
+        "the message is beside the field"
+    );
+    assert!(html.contains("value=\"lots\""), "what was typed is kept");
+    // A description that is too long is the description's mistake.
+    let long = "x".repeat(101);
+    let r = app
+        .post_form(
+            &admin,
+            "/spend/flags",
+            "/spend/flags/thresholds",
+            &[("amount", "12000"), ("label", long.as_str())],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"label-error\""), "{html}");
+    assert!(html.contains("value=\"12000\""));
 
     // Without the £5,000 threshold there is nothing to be just under.
     assert_eq!(flag_count(&app, "just_under").await, 1);
@@ -393,4 +418,122 @@ async fn flags_asked_for_at_once_are_worked_out_once(app: TestApp) {
     let again = at_once(3, app.db.clone(), cache.clone(), hackney.clone()).await;
     assert!(again.iter().all(|f| f.is_ok()));
     assert_eq!(cache.times_worked_out(), 2);
+}
+
+/// After an import from the command line no server knows to warm the flags: each instance's
+/// background job notices the new data and works London's flags out, once per change.
+async fn the_background_job_keeps_londons_flags_worked_out(app: TestApp) {
+    plant(&app).await;
+    let state = procurekit::web::AppState {
+        db: app.db.clone(),
+        config: std::sync::Arc::new(procurekit::config::Config::new(app.addr, None, false)),
+        content: std::sync::Arc::new(procurekit::guide::Content::embedded().unwrap()),
+    };
+    let cache = state.config.flags_cache.clone();
+    let worked_out = |n: u64| {
+        let cache = cache.clone();
+        async move {
+            for _ in 0..200 {
+                if cache.times_worked_out() >= n {
+                    return cache.times_worked_out();
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            cache.times_worked_out()
+        }
+    };
+    procurekit::jobs::tick(&state).await.unwrap();
+    assert_eq!(worked_out(1).await, 1);
+    // Nothing changed: later ticks leave them be.
+    procurekit::jobs::tick(&state).await.unwrap();
+    procurekit::jobs::tick(&state).await.unwrap();
+    let london = procurekit::spend::flags::Filter {
+        scope: procurekit::spend::store::Scope::London,
+        body: None,
+    };
+    let flags = procurekit::spend::flags::find_cached(&app.db, &cache, &london)
+        .await
+        .unwrap();
+    assert!(!flags.flags.is_empty());
+    assert_eq!(cache.times_worked_out(), 1, "answered from the cache");
+}
+
+/// London's flags take minutes on tens of millions of payments. A page waits a little, then
+/// shows the flags worked out before the latest change (or says they are on their way) while
+/// the work goes on.
+async fn a_page_shows_earlier_flags_or_says_they_are_coming_rather_than_hang(app: TestApp) {
+    use procurekit::spend::flags::{self, Answer, Cache, Filter};
+    plant(&app).await;
+    let cache = Cache::default();
+    let hackney = Filter {
+        scope: procurekit::spend::store::Scope::All,
+        body: Some("hackney".into()),
+    };
+    let no_patience = std::time::Duration::ZERO;
+    let until_worked_out = |n: u64| {
+        let cache = cache.clone();
+        async move {
+            for _ in 0..400 {
+                if cache.times_worked_out() >= n {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            cache.times_worked_out()
+        }
+    };
+    let answer = flags::within(&app.db, &cache, &hackney, no_patience)
+        .await
+        .unwrap();
+    assert!(
+        matches!(answer, Answer::NotYet),
+        "nothing worked out before"
+    );
+    assert_eq!(until_worked_out(1).await, 1, "the work went on");
+    let Answer::Current(before) = flags::within(&app.db, &cache, &hackney, no_patience)
+        .await
+        .unwrap()
+    else {
+        panic!("worked out by now");
+    };
+    // A new import: the earlier flags are shown until the new ones are ready.
+    let input = inputs_from_bytes(
+        "later.csv",
+        b"Body Name,Payment Date,Net Amount,Supplier Name\nLondon Borough of Hackney,2024-08-01,4990.00,Thamesgate Systems Ltd\n".to_vec(),
+    )
+    .unwrap()
+    .remove(0);
+    import(
+        &app.db,
+        &input,
+        &ImportOptions::default(),
+        Progress::default(),
+    )
+    .await
+    .unwrap();
+    match flags::within(&app.db, &cache, &hackney, no_patience)
+        .await
+        .unwrap()
+    {
+        Answer::Earlier(f) => assert_eq!(f.flags.len(), before.flags.len()),
+        Answer::Current(_) => panic!("cannot be current straight after an import"),
+        Answer::NotYet => panic!("the earlier flags should be shown"),
+    }
+    assert_eq!(until_worked_out(2).await, 2);
+    let answer = flags::within(&app.db, &cache, &hackney, no_patience)
+        .await
+        .unwrap();
+    assert!(matches!(answer, Answer::Current(_)));
+    // With a little patience the page has them at once on a small database.
+    let html = app
+        .client()
+        .get(app.url("/spend/flags?body=hackney"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("flags-progress"), "no notice when current");
+    assert!(html.contains("Thamesgate Systems"));
 }
