@@ -504,9 +504,13 @@ pub async fn remove_threshold(db: &Db, amount_pence: i64) -> DbResult<Option<Str
 /// and the WHERE condition; `$1` is the body's slug or NULL, and the caller's own
 /// placeholders start at `$2`.
 fn payments_from(filter: &Filter) -> (&'static str, String) {
+    // One body's payments are found by its id, so that the planner reads them through the
+    // (body, date, …) index rather than every payment in the amount range: ten times faster
+    // for a body among 33 at 2 million payments.
     let scope = match (&filter.body, filter.scope) {
-        (None, Scope::London) => "AND o.kind = 'borough'",
-        _ => "",
+        (Some(_), _) => "p.org_id = (SELECT id FROM organisations WHERE slug = $1)",
+        (None, Scope::London) => "CAST($1 AS TEXT) IS NULL AND o.kind = 'borough'",
+        (None, Scope::All) => "CAST($1 AS TEXT) IS NULL",
     };
     (
         "FROM spend_payments p
@@ -514,10 +518,7 @@ fn payments_from(filter: &Filter) -> (&'static str, String) {
          JOIN organisations o ON o.id = p.org_id
          JOIN suppliers s ON s.id = p.supplier_id
          JOIN spend_categories c ON c.id = p.category_id",
-        format!(
-            "i.kind = 'transactions' AND c.is_market = TRUE
-             AND ($1 IS NULL OR o.slug = $1) {scope}"
-        ),
+        format!("i.kind = 'transactions' AND c.is_market = TRUE AND {scope}"),
     )
 }
 

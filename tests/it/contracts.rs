@@ -914,11 +914,7 @@ async fn reminders_are_queued_once_per_item_and_threshold(app: TestApp) {
 
     // The daily job runs it, once a day across instances.
     let notifications = count(&app, "notifications").await;
-    let state = procurekit::web::AppState {
-        db: app.db.clone(),
-        config: std::sync::Arc::new(procurekit::config::Config::new(app.addr, None, false)),
-        content: std::sync::Arc::new(procurekit::guide::Content::embedded().unwrap()),
-    };
+    let state = app.job_state();
     procurekit::jobs::tick(&state).await.unwrap();
     procurekit::jobs::tick(&state).await.unwrap();
     assert_eq!(

@@ -1429,11 +1429,7 @@ async fn pitches_past_the_target_response_time_are_reported(app: TestApp) {
         .unwrap();
     let (_, report) = app.get(&camden, "/pitches?overdue=1").await;
     assert!(report.contains("Waiting for an answer") && report.contains("days late"));
-    let state = AppState {
-        db: app.db.clone(),
-        config: Arc::new(procurekit::config::Config::new(app.addr, None, false)),
-        content: Arc::new(procurekit::guide::Content::embedded().unwrap()),
-    };
+    let state = app.job_state();
     procurekit::jobs::tick(&state).await.unwrap();
     let reports: Vec<(String, String)> = app
         .db

@@ -190,6 +190,16 @@ impl TestApp {
         })
     }
 
+    /// A state over this app's database with a fresh config, for tests that run background
+    /// jobs by hand (`procurekit::jobs::tick`).
+    pub fn job_state(&self) -> AppState {
+        AppState {
+            db: self.db.clone(),
+            config: Arc::new(Config::new(self.addr, None, false)),
+            content: Arc::new(procurekit::guide::Content::embedded().expect("embedded guide")),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -401,20 +401,7 @@ async fn flags_asked_for_at_once_are_worked_out_once(app: TestApp) {
     assert!(all.iter().all(|f| f.as_ref().unwrap().flags.len() == first));
     assert_eq!(cache.times_worked_out(), 1);
     // A new import makes them out of date: worked out once more.
-    let input = inputs_from_bytes(
-        "later.csv",
-        b"Body Name,Payment Date,Net Amount,Supplier Name\nLondon Borough of Hackney,2024-08-01,4990.00,Thamesgate Systems Ltd\n".to_vec(),
-    )
-    .unwrap()
-    .remove(0);
-    import(
-        &app.db,
-        &input,
-        &ImportOptions::default(),
-        Progress::default(),
-    )
-    .await
-    .unwrap();
+    import_one_more_payment(&app).await;
     let again = at_once(3, app.db.clone(), cache.clone(), hackney.clone()).await;
     assert!(again.iter().all(|f| f.is_ok()));
     assert_eq!(cache.times_worked_out(), 2);
@@ -424,26 +411,10 @@ async fn flags_asked_for_at_once_are_worked_out_once(app: TestApp) {
 /// background job notices the new data and works London's flags out, once per change.
 async fn the_background_job_keeps_londons_flags_worked_out(app: TestApp) {
     plant(&app).await;
-    let state = procurekit::web::AppState {
-        db: app.db.clone(),
-        config: std::sync::Arc::new(procurekit::config::Config::new(app.addr, None, false)),
-        content: std::sync::Arc::new(procurekit::guide::Content::embedded().unwrap()),
-    };
+    let state = app.job_state();
     let cache = state.config.flags_cache.clone();
-    let worked_out = |n: u64| {
-        let cache = cache.clone();
-        async move {
-            for _ in 0..200 {
-                if cache.times_worked_out() >= n {
-                    return cache.times_worked_out();
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-            }
-            cache.times_worked_out()
-        }
-    };
     procurekit::jobs::tick(&state).await.unwrap();
-    assert_eq!(worked_out(1).await, 1);
+    assert_eq!(until_worked_out(&cache, 1).await, 1);
     // Nothing changed: later ticks leave them be.
     procurekit::jobs::tick(&state).await.unwrap();
     procurekit::jobs::tick(&state).await.unwrap();
@@ -470,18 +441,6 @@ async fn a_page_shows_earlier_flags_or_says_they_are_coming_rather_than_hang(app
         body: Some("hackney".into()),
     };
     let no_patience = std::time::Duration::ZERO;
-    let until_worked_out = |n: u64| {
-        let cache = cache.clone();
-        async move {
-            for _ in 0..400 {
-                if cache.times_worked_out() >= n {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-            }
-            cache.times_worked_out()
-        }
-    };
     let answer = flags::within(&app.db, &cache, &hackney, no_patience)
         .await
         .unwrap();
@@ -489,7 +448,7 @@ async fn a_page_shows_earlier_flags_or_says_they_are_coming_rather_than_hang(app
         matches!(answer, Answer::NotYet),
         "nothing worked out before"
     );
-    assert_eq!(until_worked_out(1).await, 1, "the work went on");
+    assert_eq!(until_worked_out(&cache, 1).await, 1, "the work went on");
     let Answer::Current(before) = flags::within(&app.db, &cache, &hackney, no_patience)
         .await
         .unwrap()
@@ -497,20 +456,7 @@ async fn a_page_shows_earlier_flags_or_says_they_are_coming_rather_than_hang(app
         panic!("worked out by now");
     };
     // A new import: the earlier flags are shown until the new ones are ready.
-    let input = inputs_from_bytes(
-        "later.csv",
-        b"Body Name,Payment Date,Net Amount,Supplier Name\nLondon Borough of Hackney,2024-08-01,4990.00,Thamesgate Systems Ltd\n".to_vec(),
-    )
-    .unwrap()
-    .remove(0);
-    import(
-        &app.db,
-        &input,
-        &ImportOptions::default(),
-        Progress::default(),
-    )
-    .await
-    .unwrap();
+    import_one_more_payment(&app).await;
     match flags::within(&app.db, &cache, &hackney, no_patience)
         .await
         .unwrap()
@@ -519,7 +465,7 @@ async fn a_page_shows_earlier_flags_or_says_they_are_coming_rather_than_hang(app
         Answer::Current(_) => panic!("cannot be current straight after an import"),
         Answer::NotYet => panic!("the earlier flags should be shown"),
     }
-    assert_eq!(until_worked_out(2).await, 2);
+    assert_eq!(until_worked_out(&cache, 2).await, 2);
     let answer = flags::within(&app.db, &cache, &hackney, no_patience)
         .await
         .unwrap();
@@ -536,4 +482,33 @@ async fn a_page_shows_earlier_flags_or_says_they_are_coming_rather_than_hang(app
         .unwrap();
     assert!(!html.contains("flags-progress"), "no notice when current");
     assert!(html.contains("Thamesgate Systems"));
+}
+
+/// One more Hackney payment, so that the flags worked out so far are out of date.
+async fn import_one_more_payment(app: &TestApp) {
+    let input = inputs_from_bytes(
+        "later.csv",
+        b"Body Name,Payment Date,Net Amount,Supplier Name\nLondon Borough of Hackney,2024-08-01,4990.00,Thamesgate Systems Ltd\n".to_vec(),
+    )
+    .unwrap()
+    .remove(0);
+    import(
+        &app.db,
+        &input,
+        &ImportOptions::default(),
+        Progress::default(),
+    )
+    .await
+    .unwrap();
+}
+
+/// Waits (up to ten seconds) until flags have been worked out `n` times in all.
+async fn until_worked_out(cache: &procurekit::spend::flags::Cache, n: u64) -> u64 {
+    for _ in 0..400 {
+        if cache.times_worked_out() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    cache.times_worked_out()
 }
