@@ -623,16 +623,48 @@ pub async fn cached_or_start(
     if let Some(flags) = cache.get(filter, now) {
         return Ok(Some(flags));
     }
-    if cache.is_working(filter) {
-        return Ok(None);
+    if !cache.is_working(filter) {
+        start(db, cache, filter, now);
     }
+    Ok(None)
+}
+
+/// [`work_out`] in a task of its own, which carries on whether or not anyone waits for it.
+fn start(
+    db: &Db,
+    cache: &Cache,
+    filter: &Filter,
+    now: Generation,
+) -> tokio::task::JoinHandle<DbResult<std::sync::Arc<Flags>>> {
     let (db, cache, filter) = (db.clone(), cache.clone(), filter.clone());
     tokio::spawn(async move {
-        if let Err(e) = find_cached(&db, &cache, &filter).await {
-            tracing::warn!(error = %e, "working out spend flags in the background failed");
+        let flags = work_out(&db, &cache, &filter, now).await;
+        if let Err(e) = &flags {
+            tracing::warn!(error = %e, "working out spend flags failed");
         }
-    });
-    Ok(None)
+        flags
+    })
+}
+
+/// Works a filter's flags out from the data at generation `now`, one piece of work per filter
+/// at a time, unless whoever held the work before has just done it.
+async fn work_out(
+    db: &Db,
+    cache: &Cache,
+    filter: &Filter,
+    now: Generation,
+) -> DbResult<std::sync::Arc<Flags>> {
+    let lock = cache.work_lock(filter);
+    let _working = lock.lock().await;
+    if let Some(flags) = cache.get(filter, now) {
+        return Ok(flags);
+    }
+    let flags = std::sync::Arc::new(find(db, filter).await?);
+    cache
+        .worked_out
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    cache.put(filter, now, flags.clone());
+    Ok(flags)
 }
 
 /// After an import, starts working out the flags the import changed (London's and each
@@ -677,11 +709,7 @@ pub async fn within(
     if let Some(flags) = cache.get(filter, now) {
         return Ok(Answer::Current(flags));
     }
-    let work = {
-        let (db, cache, filter) = (db.clone(), cache.clone(), filter.clone());
-        tokio::spawn(async move { find_cached(&db, &cache, &filter).await })
-    };
-    match tokio::time::timeout(patience, work).await {
+    match tokio::time::timeout(patience, start(db, cache, filter, now)).await {
         Ok(Ok(flags)) => flags.map(Answer::Current),
         Ok(Err(e)) => Err(DbError::Sqlx(sqlx::Error::Protocol(format!(
             "working out spend flags failed: {e}"
@@ -700,22 +728,10 @@ pub async fn find_cached(
     filter: &Filter,
 ) -> DbResult<std::sync::Arc<Flags>> {
     let now = generation(db).await?;
-    if let Some(flags) = cache.get(filter, now) {
-        return Ok(flags);
+    match cache.get(filter, now) {
+        Some(flags) => Ok(flags),
+        None => work_out(db, cache, filter, now).await,
     }
-    let lock = cache.work_lock(filter);
-    let _working = lock.lock().await;
-    // Whoever held the lock before may have just worked them out.
-    let now = generation(db).await?;
-    if let Some(flags) = cache.get(filter, now) {
-        return Ok(flags);
-    }
-    let flags = std::sync::Arc::new(find(db, filter).await?);
-    cache
-        .worked_out
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    cache.put(filter, now, flags.clone());
-    Ok(flags)
 }
 
 pub async fn find(db: &Db, filter: &Filter) -> DbResult<Flags> {

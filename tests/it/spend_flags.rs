@@ -471,15 +471,7 @@ async fn a_page_shows_earlier_flags_or_says_they_are_coming_rather_than_hang(app
         .unwrap();
     assert!(matches!(answer, Answer::Current(_)));
     // With a little patience the page has them at once on a small database.
-    let html = app
-        .client()
-        .get(app.url("/spend/flags?body=hackney"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = app.get(&app.client(), "/spend/flags?body=hackney").await;
     assert!(!html.contains("flags-progress"), "no notice when current");
     assert!(html.contains("Thamesgate Systems"));
 }

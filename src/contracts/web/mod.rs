@@ -379,6 +379,20 @@ struct NewQuery {
     estate: Option<i64>,
 }
 
+/// A row of the organisation's own estate register. Another borough's row, even one the
+/// viewer may read, is not found: only a borough can make its own systems its contracts.
+async fn own_estate_row(
+    state: &AppState,
+    auth: &Auth,
+    user: &User,
+    estate_id: i64,
+) -> Result<crate::estate::store::EstateSystem, PageError> {
+    crate::estate::store::get(&state.db, &auth.viewer(), estate_id)
+        .await?
+        .filter(|s| s.org_id == user.org_id)
+        .ok_or(PageError::NotFound)
+}
+
 /// A contract from a row of the organisation's own estate register (its contracts register):
 /// supplier, reference and dates as recorded there, and the value as the annual value over
 /// the contract's length when both are known.
@@ -388,10 +402,7 @@ async fn from_estate(
     user: &User,
     estate_id: i64,
 ) -> Result<FormData, PageError> {
-    let s = crate::estate::store::get(&state.db, &auth.viewer(), estate_id)
-        .await?
-        .filter(|s| s.org_id == user.org_id)
-        .ok_or(PageError::NotFound)?;
+    let s = own_estate_row(state, auth, user, estate_id).await?;
     let value = match (s.annual_value_pence, s.contract_start, s.contract_end) {
         (Some(annual), Some(start), Some(end)) if end > start => {
             // Whole months, counting the end date in: 1 April 2024 to 31 March 2027 is three
@@ -559,51 +570,28 @@ async fn new_form(
     Query(q): Query<NewQuery>,
 ) -> Result<Response, PageError> {
     let user = require_member(&auth, "/contracts/new")?.clone();
-    if let Some(eid) = q.estate {
-        if let Some(existing) = store::for_estate(&state.db, user.org_id, eid).await? {
-            return Ok(Redirect::to(&format!("/contracts/{existing}?done=exists")).into_response());
-        }
-        let v = from_estate(&state, &auth, &user, eid).await?;
-        return form_page(
-            &state,
-            &auth,
-            &user,
-            "New contract",
-            "/contracts/new".into(),
-            v,
-            Errors::default(),
-            None,
-        )
-        .await;
+    // A source makes at most one contract: asking again opens the one already made.
+    let db = &state.db;
+    let existing = match (q.estate, q.joint, q.procurement) {
+        (Some(id), _, _) => store::for_estate(db, user.org_id, id).await?,
+        (None, Some(id), _) => store::for_joint(db, user.org_id, id).await?,
+        (None, None, Some(id)) => store::for_procurement(db, user.org_id, id).await?,
+        (None, None, None) => None,
+    };
+    if let Some(existing) = existing {
+        return Ok(Redirect::to(&format!("/contracts/{existing}?done=exists")).into_response());
     }
-    if let Some(jid) = q.joint {
-        if let Some(existing) = store::for_joint(&state.db, user.org_id, jid).await? {
-            return Ok(Redirect::to(&format!("/contracts/{existing}?done=exists")).into_response());
-        }
-        let (v, p) = from_joint(&state, &auth, &user, jid).await?;
-        return form_page(
-            &state,
-            &auth,
-            &user,
-            "New contract",
-            "/contracts/new".into(),
-            v,
-            Errors::default(),
-            Some(p),
-        )
-        .await;
-    }
-    let (v, procurement) = match q.procurement {
-        Some(pid) => {
-            if let Some(existing) = store::for_procurement(&state.db, user.org_id, pid).await? {
-                return Ok(
-                    Redirect::to(&format!("/contracts/{existing}?done=exists")).into_response()
-                );
-            }
-            let (v, p) = from_procurement(&state, &user, pid).await?;
+    let (v, procurement) = match (q.estate, q.joint, q.procurement) {
+        (Some(id), _, _) => (from_estate(&state, &auth, &user, id).await?, None),
+        (None, Some(id), _) => {
+            let (v, p) = from_joint(&state, &auth, &user, id).await?;
             (v, Some(p))
         }
-        None => (
+        (None, None, Some(id)) => {
+            let (v, p) = from_procurement(&state, &user, id).await?;
+            (v, Some(p))
+        }
+        (None, None, None) => (
             FormData::default()
                 .with("owner", user.id.to_string())
                 .with("kpi_duty", KpiDuty::Applies.as_str())
@@ -637,11 +625,7 @@ async fn create(
                 .get("estate_id")
                 .parse()
                 .map_err(|_| PageError::NotFound)?;
-            // Only the organisation's own register rows: another borough's id reads as not found.
-            crate::estate::store::get(&state.db, &auth.viewer(), eid)
-                .await?
-                .filter(|s| s.org_id == user.org_id)
-                .ok_or(PageError::NotFound)?;
+            own_estate_row(&state, &auth, &user, eid).await?;
             (ContractSource::EstateRecord(eid), None)
         }
         ("", "") => (ContractSource::Manual, None),
