@@ -51,6 +51,10 @@ PY
 )
   read -r DUCK_SECS DUCK_ROWS <<< "$DUCK"
 
+  # The least time SQLite needs to store as many ready-made payments in the real payments
+  # table with its indexes: a bound on any import that keeps payments as SQLite rows.
+  read -r FLOOR_SECS FLOOR_ROWS <<< "$(python3 scripts/bench/sqlite_floor.py "$DB" "$ROWS" "$WORK/floor-$ROWS.db")"
+
   # Analysis, over HTTP against the imported database (median of 15, after one warm-up).
   PORT=18$((RANDOM % 900 + 100))
   PROCUREKIT_LOG=error "$BIN" --database "$DB" serve --bind 127.0.0.1:$PORT > /dev/null 2>&1 &
@@ -81,15 +85,16 @@ PY
   IMPORTED=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["rows_imported"])' "$WORK/report-$ROWS.json")
   python3 - "$ROWS" "$SIZE" "$PK_SECS" "$PK_KB" "$IMPORTED" "$DUCK_SECS" "$DUCK_ROWS" \
     "$Q_CONC_API" "$Q_CONC_PAGE" "$Q_SUPPLIER" "$Q_BODY" "$Q_OVERVIEW" \
-    "$FLAGS_COLD" "$FLAGS_LONDON_COLD" "$FLAGS_WARM" <<'PY'
+    "$FLAGS_COLD" "$FLAGS_LONDON_COLD" "$FLAGS_WARM" "$FLOOR_SECS" "$FLOOR_ROWS" <<'PY'
 import sys
 (rows, size, pk, kb, imported, duck, duck_rows, c_api, c_page, sup, body, over,
- f_cold, f_london, f_warm) = sys.argv[1:]
-rows, imported, duck_rows = int(rows), int(imported), int(duck_rows)
-pk, duck = float(pk), float(duck)
+ f_cold, f_london, f_warm, floor, floor_rows) = sys.argv[1:]
+rows, imported, duck_rows, floor_rows = int(rows), int(imported), int(duck_rows), int(floor_rows)
+pk, duck, floor = float(pk), float(duck), float(floor)
 print(f"| {rows:,} rows ({size}) | procurekit import: {pk:.1f} s ({imported / pk:,.0f} rows/s), "
       f"peak memory {int(kb) / 1024:.0f} MB | DuckDB read_csv_auto: {duck:.1f} s "
-      f"({duck_rows / duck:,.0f} rows/s) | concentration API {c_api} ms, page {c_page} ms | "
+      f"({duck_rows / duck:,.0f} rows/s) | SQLite storing ready-made rows: {floor:.1f} s "
+      f"({floor_rows / floor:,.0f} rows/s) | concentration API {c_api} ms, page {c_page} ms | "
       f"supplier profile {sup} ms | body overview {body} ms | London overview {over} ms | "
       f"red flags, one body: {f_cold} s cold, {f_warm} ms cached; London: {f_london} s cold |")
 PY

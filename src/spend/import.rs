@@ -263,12 +263,17 @@ impl SecondaryIndexes {
         if self.definitions.is_empty() {
             return Ok(());
         }
-        // Let SQLite's sorter use a second core.
+        // Let SQLite's sorter use a second core, and give it the default page cache: the
+        // sorter sizes its in-memory runs by the cache, and one huge run sorts far slower
+        // than many small ones merged (measured: an index on a million payments took 1.1 s
+        // with the bulk load's 256 MB cache, 0.5 s with the default).
+        tx.bulk_load(false).await?;
         tx.execute("PRAGMA threads = 2", vec![]).await?;
         for sql in self.definitions {
             tx.execute(sql, vec![]).await?;
         }
         tx.execute("PRAGMA threads = 0", vec![]).await?;
+        tx.bulk_load(true).await?;
         Ok(())
     }
 }
