@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(14, "0014_spend_flags"),
     migration!(15, "0015_spend_uploads"),
     migration!(16, "0016_spend_payments_import_index"),
+    migration!(17, "0017_spend_thresholds_2026"),
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::Pence;
+use crate::money::Pence;
 
 const BAR: &str = "#1d70b8";
 const TEXT: &str = "#0b0c0c";
@@ -28,7 +28,7 @@ fn shorten(s: &str, n: usize) -> String {
 
 /// Horizontal bars, largest first: suppliers, categories, bodies.
 pub fn bars(title: &str, items: &[(String, i64)]) -> String {
-    bars_of(title, items, |v| Pence(v).display_short())
+    bars_of(title, items, |v| Pence(v).short())
 }
 
 /// Horizontal bars of counts (flags, payments) rather than money.
@@ -99,7 +99,7 @@ pub fn columns(title: &str, items: &[(String, i64)]) -> String {
             width - 5,
             left - 6,
             y + 4.0,
-            esc(&Pence((max * frac) as i64).display_short())
+            esc(&Pence((max * frac) as i64).short())
         );
     }
     let every = (items.len() / 12).max(1);

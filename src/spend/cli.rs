@@ -200,7 +200,7 @@ pub fn print_report(r: &Report) {
         } else {
             "payments"
         },
-        super::Pence(r.total_pence).display(),
+        crate::money::Pence(r.total_pence).display_exact(),
         count(r.distinct_suppliers)
     );
     let skipped: Vec<String> = r

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::Pence;
+use crate::money::Pence;
 use super::dates::financial_year_name as fy_name;
 use super::store::Scope;
 use crate::args;
@@ -346,7 +346,7 @@ pub fn why_just_under(t: &Threshold, payments: &[Evidence]) -> String {
         NEAR_FLOOR_PERCENT,
         t.label,
         Pence(t.amount_pence).display_pounds(),
-        Pence(total).display(),
+        Pence(total).display_exact(),
     )
 }
 
@@ -360,7 +360,7 @@ pub fn why_split(t: &Threshold, payments: &[Evidence]) -> String {
         day(first),
         t.label,
         Pence(t.amount_pence).display_pounds(),
-        Pence(total).display(),
+        Pence(total).display_exact(),
     )
 }
 
@@ -382,7 +382,7 @@ pub fn why_duplicate(payments: &[Evidence]) -> String {
     format!(
         "{} payments of {} each on {}, {how}: check that the invoice was not paid twice.",
         payments.len(),
-        Pence(payments.first().map_or(0, |p| p.amount_pence)).display(),
+        Pence(payments.first().map_or(0, |p| p.amount_pence)).display_exact(),
         day(first),
     )
 }
@@ -450,7 +450,7 @@ pub async fn add_threshold(
     amount: &str,
     label: &str,
 ) -> Result<Threshold, ThresholdError> {
-    let pence = Pence::parse(amount)
+    let pence = Pence::parse_published(amount)
         .map_err(|_| ThresholdError::BadAmount)?
         .0;
     if pence <= 0 {
@@ -468,7 +468,7 @@ pub async fn add_threshold(
         )
         .await?;
     if done == 0 {
-        return Err(ThresholdError::Exists(Pence(pence).display()));
+        return Err(ThresholdError::Exists(Pence(pence).display_exact()));
     }
     Ok(Threshold {
         amount_pence: pence,

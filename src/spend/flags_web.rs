@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::charts;
 use super::flags::{self, Filter, Flag, FlagKind, Flags};
-use super::money::Pence;
+use crate::money::Pence;
 use super::store::{self, Scope};
 use super::web::{Cell, Section, cols, csv_response};
 use crate::accounts::Role;
@@ -498,7 +498,7 @@ async fn render(
             .map(|t| {
                 (
                     t.amount_pence,
-                    Pence(t.amount_pence).display(),
+                    Pence(t.amount_pence).display_exact(),
                     t.label.clone(),
                 )
             })
@@ -548,7 +548,7 @@ async fn add_threshold(
         "spend_threshold_added",
         &format!(
             "Added the red-flag threshold {} ({})",
-            Pence(t.amount_pence).display(),
+            Pence(t.amount_pence).display_exact(),
             t.label
         ),
         Some(&auth.ip),
@@ -580,7 +580,7 @@ async fn remove_threshold(
         "spend_threshold_removed",
         &format!(
             "Removed the red-flag threshold {} ({label})",
-            Pence(pence).display()
+            Pence(pence).display_exact()
         ),
         Some(&auth.ip),
     )

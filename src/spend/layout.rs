@@ -10,7 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::dates::{DateEvidence, DateFormat};
-use super::money::Pence;
+use crate::money::Pence;
 use crate::suppliers::{CompanyNumber, VatNumber};
 
 /// What a column can mean.
@@ -623,7 +623,7 @@ pub fn find_header(records: &[Vec<String>]) -> Result<usize, LayoutError> {
         // Data rows hold dates and amounts, which are not headers.
         let looks_like_data = rec
             .iter()
-            .filter(|c| Pence::parse(c).is_ok() || DateFormat::Iso.parse(c).is_some())
+            .filter(|c| Pence::parse_published(c).is_ok() || DateFormat::Iso.parse(c).is_some())
             .count();
         let recognised = words.iter().filter(|w| best_field(w) > 0).count() as i32;
         let score = recognised * 10 + core as i32 * 5 - looks_like_data as i32 * 20;
@@ -670,7 +670,7 @@ impl Profile {
         }
         self.non_empty += 1;
         self.dates.add(v);
-        if Pence::parse(v).is_ok() {
+        if Pence::parse_published(v).is_ok() {
             self.money += 1;
             if v.contains('.') {
                 self.with_decimals += 1;

@@ -17,7 +17,6 @@ pub mod flags_web;
 pub mod import;
 pub mod layout;
 pub mod matcher;
-pub mod money;
 pub mod period;
 pub mod rollups;
 pub mod rows;
@@ -26,22 +25,21 @@ pub mod store;
 pub mod upload;
 pub mod web;
 
-pub use money::Pence;
-
 use crate::args;
 use crate::db::{Db, DbResult};
 
 /// Thresholds for the "just under a threshold" red flag, in pence: the £500 publication
-/// threshold, common quotation thresholds, and the Procurement Act 2023 thresholds for
-/// sub-central authorities (from 1 January 2024, VAT inclusive: supplies and services
-/// £214,904; works £5,372,609) and the light-touch regime (£663,540).
+/// threshold, common quotation thresholds, and the current Procurement Act 2023 thresholds
+/// for sub-central authorities (from 1 January 2026, VAT inclusive: supplies and services
+/// £207,720; works £5,193,000; light-touch services £663,540). Migration 0017 moves
+/// databases seeded with the 2024–25 amounts (£214,904 and £5,372,609) to these.
 pub const DEFAULT_THRESHOLDS: &[(i64, &str)] = &[
     (500 * 100, "£500 publication threshold"),
     (5_000 * 100, "£5,000 quotation threshold"),
     (30_000 * 100, "£30,000 Contracts Finder threshold"),
-    (214_904 * 100, "Procurement Act 2023: goods and services"),
+    (207_720 * 100, "Procurement Act 2023: goods and services"),
     (663_540 * 100, "Procurement Act 2023: light-touch services"),
-    (5_372_609 * 100, "Procurement Act 2023: works"),
+    (5_193_000 * 100, "Procurement Act 2023: works"),
 ];
 
 /// Reference data the spend database needs: the category taxonomy and, the first time, the

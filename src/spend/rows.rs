@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::dates::DateFormat;
 use super::layout::{Field, ImportKind, Mapping, is_null};
-use super::money::Pence;
+use crate::money::Pence;
 use crate::suppliers::{CompanyNumber, VatNumber, is_redacted};
 
 /// Why a row was not imported. Serialised names are the keys of `rows_skipped`.
@@ -220,7 +220,7 @@ impl RowReader {
                 )
             });
         }
-        let amount = match Pence::parse(amount_raw) {
+        let amount = match Pence::parse_published(amount_raw) {
             Ok(a) => a,
             Err(_) if short => {
                 return Outcome::Broken(format!(
@@ -278,7 +278,7 @@ impl RowReader {
             if fmt.parse(c).is_none() {
                 let cuts: Vec<usize> = c.char_indices().map(|(i, _)| i).skip(1).collect();
                 for &k in cuts.iter().rev() {
-                    if fmt.parse(&c[..k]).is_some() && Pence::parse(&c[k..]).is_ok() {
+                    if fmt.parse(&c[..k]).is_some() && Pence::parse_published(&c[k..]).is_ok() {
                         return Some(rebuild(d, &c[..k], &c[k..]));
                     }
                 }

@@ -507,7 +507,7 @@ impl FileView {
     pub fn total(&self) -> String {
         self.report
             .as_ref()
-            .map(|r| super::Pence(r.total_pence).display())
+            .map(|r| crate::money::Pence(r.total_pence).display_exact())
             .unwrap_or_default()
     }
 

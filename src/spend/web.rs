@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::charts;
-use super::money::Pence;
+use crate::money::Pence;
 use super::store::{self, Band, Scope};
 use crate::web::auth::Auth;
 use crate::web::layout::Layout;
@@ -63,7 +63,7 @@ impl Cell {
     }
     pub(super) fn money(p: i64) -> Cell {
         Cell {
-            text: Pence(p).display(),
+            text: Pence(p).display_exact(),
             raw: {
                 let a = p.unsigned_abs();
                 format!("{}{}.{:02}", if p < 0 { "-" } else { "" }, a / 100, a % 100)

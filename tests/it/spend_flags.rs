@@ -16,6 +16,7 @@ on_both_databases!(
     flags_asked_for_at_once_are_worked_out_once,
     the_background_job_keeps_londons_flags_worked_out,
     a_page_shows_earlier_flags_or_says_they_are_coming_rather_than_hang,
+    databases_seeded_before_2026_move_to_the_2026_thresholds,
 );
 
 /// Each group of lines is one planted pattern or near miss; see the assertions below.
@@ -503,4 +504,61 @@ async fn until_worked_out(cache: &procurekit::spend::flags::Cache, n: u64) -> u6
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     cache.times_worked_out()
+}
+
+/// The Procurement Act thresholds fell on 1 January 2026. A database seeded with the 2024–25
+/// amounts has them moved by migration 17; one where an admin already added a new amount, or
+/// relabelled an old one, keeps what the admin chose.
+async fn databases_seeded_before_2026_move_to_the_2026_thresholds(app: TestApp) {
+    let amounts = || async {
+        app.db
+            .fetch_all::<(i64, String)>(
+                "SELECT amount_pence, label FROM spend_thresholds ORDER BY amount_pence",
+                vec![],
+            )
+            .await
+            .unwrap()
+    };
+    let now = amounts().await;
+    assert!(now.contains(&(20_772_000, "Procurement Act 2023: goods and services".into())));
+    assert!(now.contains(&(519_300_000, "Procurement Act 2023: works".into())));
+    assert!(!now.iter().any(|(p, _)| *p == 21_490_400 || *p == 537_260_900));
+
+    // As a database seeded before 2026 had them, except that an admin has relabelled the
+    // works threshold (so it is theirs now) and already added £207,720 by hand.
+    let setup = [
+        "DELETE FROM spend_thresholds WHERE amount_pence IN (20772000, 519300000)",
+        "INSERT INTO spend_thresholds (amount_pence, label)
+         VALUES (21490400, 'Procurement Act 2023: goods and services')",
+        "INSERT INTO spend_thresholds (amount_pence, label) VALUES (537260900, 'Works (our rule)')",
+        "DELETE FROM schema_migrations WHERE version = 17",
+    ];
+    for sql in setup {
+        app.db.execute(sql, vec![]).await.unwrap();
+    }
+    assert_eq!(
+        app.db.migrate().await.unwrap(),
+        vec!["0017_spend_thresholds_2026"]
+    );
+    let moved = amounts().await;
+    assert!(moved.contains(&(20_772_000, "Procurement Act 2023: goods and services".into())));
+    assert!(!moved.iter().any(|(p, _)| *p == 21_490_400));
+    assert!(
+        moved.contains(&(537_260_900, "Works (our rule)".into())),
+        "an admin's own threshold is left alone: {moved:?}"
+    );
+
+    // Run again over a database where the new amount already exists: the old row stays
+    // rather than the unique amount being broken.
+    for sql in [
+        "INSERT INTO spend_thresholds (amount_pence, label)
+         VALUES (21490400, 'Procurement Act 2023: goods and services')",
+        "DELETE FROM schema_migrations WHERE version = 17",
+    ] {
+        app.db.execute(sql, vec![]).await.unwrap();
+    }
+    app.db.migrate().await.unwrap();
+    let both = amounts().await;
+    assert!(both.iter().any(|(p, _)| *p == 21_490_400));
+    assert!(both.iter().any(|(p, _)| *p == 20_772_000));
 }
