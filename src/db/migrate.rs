@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(15, "0015_spend_uploads"),
     migration!(16, "0016_spend_payments_import_index"),
     migration!(17, "0017_spend_thresholds_2026"),
+    migration!(18, "0018_spend_payments_flags_index"),
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -12,10 +12,10 @@ use serde::Deserialize;
 
 use super::charts;
 use super::flags::{self, Filter, Flag, FlagKind, Flags};
-use crate::money::Pence;
 use super::store::{self, Scope};
 use super::web::{Cell, Section, cols, csv_response};
 use crate::accounts::Role;
+use crate::money::Pence;
 use crate::web::auth::Auth;
 use crate::web::form::{CsrfForm, Errors, Fields};
 use crate::web::layout::Layout;

@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::charts;
-use crate::money::Pence;
 use super::store::{self, Band, Scope};
+use crate::money::Pence;
 use crate::web::auth::Auth;
 use crate::web::layout::Layout;
 use crate::web::{AppState, PageError};

@@ -520,9 +520,15 @@ async fn databases_seeded_before_2026_move_to_the_2026_thresholds(app: TestApp) 
             .unwrap()
     };
     let now = amounts().await;
-    assert!(now.contains(&(20_772_000, "Procurement Act 2023: goods and services".into())));
+    assert!(now.contains(&(
+        20_772_000,
+        "Procurement Act 2023: goods and services".into()
+    )));
     assert!(now.contains(&(519_300_000, "Procurement Act 2023: works".into())));
-    assert!(!now.iter().any(|(p, _)| *p == 21_490_400 || *p == 537_260_900));
+    assert!(
+        !now.iter()
+            .any(|(p, _)| *p == 21_490_400 || *p == 537_260_900)
+    );
 
     // As a database seeded before 2026 had them, except that an admin has relabelled the
     // works threshold (so it is theirs now) and already added £207,720 by hand.
@@ -541,7 +547,10 @@ async fn databases_seeded_before_2026_move_to_the_2026_thresholds(app: TestApp) 
         vec!["0017_spend_thresholds_2026"]
     );
     let moved = amounts().await;
-    assert!(moved.contains(&(20_772_000, "Procurement Act 2023: goods and services".into())));
+    assert!(moved.contains(&(
+        20_772_000,
+        "Procurement Act 2023: goods and services".into()
+    )));
     assert!(!moved.iter().any(|(p, _)| *p == 21_490_400));
     assert!(
         moved.contains(&(537_260_900, "Works (our rule)".into())),

@@ -167,7 +167,10 @@ async fn a_borough_officer_uploads_checks_corrects_and_imports_a_spend_file(app:
         figure(&page, "rows_imported"),
         cli.rows_imported.to_string()
     );
-    assert_eq!(figure(&page, "total"), Pence(cli.total_pence).display_exact());
+    assert_eq!(
+        figure(&page, "total"),
+        Pence(cli.total_pence).display_exact()
+    );
     assert_eq!(
         figure(&page, "suppliers"),
         cli.distinct_suppliers.to_string()
