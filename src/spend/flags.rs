@@ -546,9 +546,8 @@ fn candidates_where(filter: &Filter) -> String {
 
 /// The evidence for groups found by [`candidates_where`]: `g` (body, supplier, day) drives
 /// the join (`CROSS JOIN` fixes the order on SQLite), and each group's payments are found
-/// through the (body, day, …) deduplication index. The `+` on supplier and amount stops
-/// SQLite looking them up by supplier instead, which for a large supplier reads all of its
-/// payments per group (three minutes instead of two seconds at 2 million payments).
+/// through the (supplier, body, day) index. The `+` on the amount keeps SQLite from reading
+/// the whole amount band through the amount index for each group instead.
 fn group_evidence(filter: &Filter, groups: &str, same_amount: bool, band: &str) -> String {
     let (from, cond) = payments_from(filter);
     let joins = from.trim_start_matches("FROM spend_payments p");
@@ -559,8 +558,8 @@ fn group_evidence(filter: &Filter, groups: &str, same_amount: bool, band: &str) 
     };
     format!(
         "{EVIDENCE_COLUMNS} FROM ({groups}) g CROSS JOIN spend_payments p {joins}
-         WHERE p.org_id = g.org_id AND p.paid_on = g.paid_on
-           AND +p.supplier_id = g.supplier_id {amount} AND {cond} AND {band}"
+         WHERE p.supplier_id = g.supplier_id AND p.org_id = g.org_id AND p.paid_on = g.paid_on
+           {amount} AND {cond} AND {band}"
     )
 }
 
@@ -569,7 +568,6 @@ const EVIDENCE_COLUMNS: &str =
     o.name AS body, p.supplier_id, s.name AS supplier, p.amount_pence, p.transaction_ref,
     i.file_name, p.line_no ";
 
-/// Every flag for the filter, largest first within each kind.
 /// Flags already worked out, keyed by filter, each with the [`generation`] of the data it was
 /// worked out from. Flags read every payment above the smallest threshold, seconds of work on
 /// millions of payments, while the data changes only when a file is imported, a threshold
@@ -776,6 +774,15 @@ pub async fn find_cached(
     }
 }
 
+/// Every flag for the filter, largest first within each kind (equal totals in order of body,
+/// supplier and date), at most [`MAX_FLAGS_PER_KIND`] of each.
+///
+/// Only the flags that can be listed are fully worked out. A large database has hundreds of
+/// thousands of candidates (London at 20 million payments: almost half a million same-day
+/// splits under £5,000), and fetching the evidence of all of them took ten minutes and over a
+/// gigabyte to list 500. So each threshold contributes at most one more than can be listed,
+/// found largest first by the database; the union of those holds the largest overall, and
+/// shows whether any were cut.
 pub async fn find(db: &Db, filter: &Filter) -> DbResult<Flags> {
     let thresholds = thresholds(db).await?;
     let mut flags = Vec::new();
@@ -785,24 +792,28 @@ pub async fn find(db: &Db, filter: &Filter) -> DbResult<Flags> {
         flags.append(&mut near);
         near_ids.extend(ids);
     }
-    for t in &thresholds {
-        for f in splits(db, filter, t).await? {
-            // Three £4,900 payments on one day are already a "just under" flag; saying so
-            // twice adds nothing.
-            let ids: HashSet<i64> = f.payments.iter().map(|p| p.payment_id).collect();
-            if !near_ids.iter().any(|n| ids.is_subset(n)) {
-                flags.push(f);
-            }
+    // Which "just under" clusters each payment is in, so that a split is checked against the
+    // clusters of its own payments only.
+    let mut clusters_of: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (k, ids) in near_ids.iter().enumerate() {
+        for id in ids {
+            clusters_of.entry(*id).or_default().push(k);
         }
+    }
+    // Three £4,900 payments on one day are already a "just under" flag; saying so twice adds
+    // nothing.
+    let not_near = |g: &[Evidence]| {
+        let ids: HashSet<i64> = g.iter().map(|p| p.payment_id).collect();
+        !g.first()
+            .and_then(|p| clusters_of.get(&p.payment_id))
+            .is_some_and(|ks| ks.iter().any(|k| ids.is_subset(&near_ids[*k])))
+    };
+    for t in &thresholds {
+        flags.append(&mut splits(db, filter, t, &not_near).await?);
     }
     flags.append(&mut duplicates(db, filter).await?);
     flags.append(&mut jumps(db, filter).await?);
-    flags.sort_by(|a, b| {
-        a.kind
-            .cmp(&b.kind)
-            .then(b.total_pence.cmp(&a.total_pence))
-            .then(a.supplier.cmp(&b.supplier))
-    });
+    flags.sort_by(|a, b| a.kind.cmp(&b.kind).then(rank(a).cmp(&rank(b))));
     let mut out = Flags::default();
     let mut per_kind: BTreeMap<FlagKind, usize> = BTreeMap::new();
     for f in flags {
@@ -816,6 +827,35 @@ pub async fn find(db: &Db, filter: &Filter) -> DbResult<Flags> {
     }
     Ok(out)
 }
+
+/// The order of flags within a kind, the same as the order in which the database finds
+/// groups (see [`largest_groups`]): largest total first, then body, supplier, date.
+type Rank = (
+    std::cmp::Reverse<i64>,
+    Option<i64>,
+    i64,
+    Option<(NaiveDate, i64, i64)>,
+    Option<String>,
+);
+
+fn rank(f: &Flag) -> Rank {
+    let first = f.payments.first();
+    (
+        std::cmp::Reverse(f.total_pence),
+        first.map(|p| p.org_id),
+        f.supplier_id,
+        first.map(|p| (p.paid_on, p.amount_pence, p.payment_id)),
+        f.category_code.clone(),
+    )
+}
+
+/// How many flags of one kind are worked out per threshold: one more than can be listed, to
+/// know whether to say that some were left out.
+const WANTED: usize = MAX_FLAGS_PER_KIND + 1;
+
+/// Groups fetched at a time, largest first, by [`largest_groups`]. Most filters need one page;
+/// another is fetched only when many of the largest groups are turned down.
+const PAGE: usize = 600;
 
 fn base_flag(kind: FlagKind, first: &Evidence, why: String, t: Option<&Threshold>) -> Flag {
     Flag {
@@ -834,20 +874,32 @@ fn base_flag(kind: FlagKind, first: &Evidence, why: String, t: Option<&Threshold
     }
 }
 
-/// Payments 90–100% of a threshold, clustered per body and supplier in 90-day windows. The
-/// band is narrow, so the rows fetched are few; the amount index finds them.
+/// A payment in a threshold's band, read from the amount index alone.
+#[derive(sqlx::FromRow)]
+struct Candidate {
+    id: i64,
+    org_id: i64,
+    supplier_id: i64,
+    paid_on: NaiveDate,
+    amount_pence: i64,
+}
+
+/// Payments 90–100% of a threshold, clustered per body and supplier in 90-day windows.
+/// Clusters are found from the amount index alone; only the largest [`WANTED`] have their
+/// evidence read. Also returns the payments of every cluster, which a split must not repeat.
 async fn just_under(
     db: &Db,
     filter: &Filter,
     t: &Threshold,
 ) -> DbResult<(Vec<Flag>, Vec<HashSet<i64>>)> {
-    let (from, cond) = payments_from(filter);
-    let rows: Vec<Evidence> = db
+    let rows: Vec<Candidate> = db
         .fetch_all(
             format!(
-                "{EVIDENCE_COLUMNS} {from} WHERE {cond}
-                   AND p.amount_pence >= $2 AND p.amount_pence < $3
-                 ORDER BY p.org_id, p.supplier_id, p.paid_on, p.id"
+                "SELECT p.id, p.org_id, p.supplier_id, p.paid_on, p.amount_pence
+                 FROM spend_payments p
+                 WHERE {} AND p.amount_pence >= $2 AND p.amount_pence < $3
+                 ORDER BY p.org_id, p.supplier_id, p.paid_on, p.id",
+                candidates_where(filter)
             ),
             args![
                 filter.body.as_deref(),
@@ -856,30 +908,152 @@ async fn just_under(
             ],
         )
         .await?;
-    let mut flags = Vec::new();
-    let mut ids = Vec::new();
+    let mut clusters: Vec<&[Candidate]> = Vec::new();
     for group in rows.chunk_by(|a, b| a.org_id == b.org_id && a.supplier_id == b.supplier_id) {
         let dates: Vec<NaiveDate> = group.iter().map(|p| p.paid_on).collect();
-        for range in near_clusters(&dates) {
-            let payments = group[range].to_vec();
-            let mut f = base_flag(
-                FlagKind::JustUnder,
-                &payments[0],
-                why_just_under(t, &payments),
-                Some(t),
-            );
-            f.total_pence = payments.iter().map(|p| p.amount_pence).sum();
-            ids.push(payments.iter().map(|p| p.payment_id).collect());
-            f.payments = payments;
-            flags.push(f);
-        }
+        clusters.extend(near_clusters(&dates).into_iter().map(|r| &group[r]));
     }
-    Ok((flags, ids))
+    let every: Vec<HashSet<i64>> = clusters
+        .iter()
+        .map(|c| c.iter().map(|p| p.id).collect())
+        .collect();
+    let total = |c: &[Candidate]| c.iter().map(|p| p.amount_pence).sum::<i64>();
+    clusters.sort_by_cached_key(|c| {
+        (
+            std::cmp::Reverse(total(c)),
+            c[0].org_id,
+            c[0].supplier_id,
+            c[0].paid_on,
+            c[0].amount_pence,
+            c[0].id,
+        )
+    });
+    clusters.truncate(WANTED);
+    let ids: Vec<i64> = clusters
+        .iter()
+        .flat_map(|c| c.iter().map(|p| p.id))
+        .collect();
+    let evidence = evidence_of(db, &ids).await?;
+    let mut flags = Vec::new();
+    for c in clusters {
+        // A payment merged away or deleted since the clusters were read leaves its cluster
+        // out rather than half shown.
+        let Some(payments) = c
+            .iter()
+            .map(|p| evidence.get(&p.id).cloned())
+            .collect::<Option<Vec<Evidence>>>()
+        else {
+            continue;
+        };
+        let mut f = base_flag(
+            FlagKind::JustUnder,
+            &payments[0],
+            why_just_under(t, &payments),
+            Some(t),
+        );
+        f.total_pence = total(c);
+        f.payments = payments;
+        flags.push(f);
+    }
+    Ok((flags, every))
 }
 
-/// Same-day groups below a threshold that reach it together. The database groups and sums,
-/// so only the flagged payments travel.
-async fn splits(db: &Db, filter: &Filter, t: &Threshold) -> DbResult<Vec<Flag>> {
+/// The evidence of payments chosen by id. The ids are integers read from the database, so
+/// they are written into the statement as a list rather than bound one by one (SQLite caps
+/// the number of parameters).
+async fn evidence_of(db: &Db, ids: &[i64]) -> DbResult<HashMap<i64, Evidence>> {
+    let (from, _) = payments_from(&Filter {
+        scope: Scope::All,
+        body: None,
+    });
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows: Vec<Evidence> = db
+            .fetch_all(
+                format!("{EVIDENCE_COLUMNS} {from} WHERE p.id IN ({list})"),
+                vec![],
+            )
+            .await?;
+        out.extend(rows.into_iter().map(|e| (e.payment_id, e)));
+    }
+    Ok(out)
+}
+
+/// The largest groups of payments that `accept` keeps, at most [`WANTED`]: `groups` selects
+/// `org_id, supplier_id, paid_on` (and `amount_pence` when `same_amount`) from
+/// `spend_payments p` with `GROUP BY` and `HAVING`; `band` bounds the payments of a group
+/// again when their evidence is read. Largest first, equal totals by body, supplier, date.
+async fn largest_groups(
+    db: &Db,
+    filter: &Filter,
+    groups: &str,
+    same_amount: bool,
+    band: &str,
+    args: Vec<crate::db::Arg>,
+    accept: &(dyn Fn(&[Evidence]) -> bool + Sync),
+) -> DbResult<Vec<Vec<Evidence>>> {
+    let by_amount = if same_amount { ", p.amount_pence" } else { "" };
+    let same_group = |a: &Evidence, b: &Evidence| {
+        a.org_id == b.org_id
+            && a.supplier_id == b.supplier_id
+            && a.paid_on == b.paid_on
+            && (!same_amount || a.amount_pence == b.amount_pence)
+    };
+    let mut kept = Vec::new();
+    for page in 0.. {
+        let largest = format!(
+            "{groups} ORDER BY SUM(p.amount_pence) DESC, p.org_id, p.supplier_id, p.paid_on
+             {by_amount} LIMIT {PAGE} OFFSET {}",
+            page * PAGE
+        );
+        let rows: Vec<Evidence> = db
+            .fetch_all(
+                format!(
+                    "{} ORDER BY p.org_id, p.supplier_id, p.paid_on{by_amount}, p.id",
+                    group_evidence(filter, &largest, same_amount, band)
+                ),
+                args.clone(),
+            )
+            .await?;
+        let mut found: Vec<&[Evidence]> = rows.chunk_by(same_group).collect();
+        let last_page = found.len() < PAGE;
+        found.sort_by_cached_key(|g| {
+            (
+                std::cmp::Reverse(g.iter().map(|p| p.amount_pence).sum::<i64>()),
+                g[0].org_id,
+                g[0].supplier_id,
+                g[0].paid_on,
+                g[0].amount_pence,
+            )
+        });
+        for g in found {
+            if accept(g) {
+                kept.push(g.to_vec());
+                if kept.len() == WANTED {
+                    return Ok(kept);
+                }
+            }
+        }
+        if last_page {
+            break;
+        }
+    }
+    Ok(kept)
+}
+
+/// Same-day groups below a threshold that reach it together, grouped from the amount index
+/// alone; only the largest have their evidence read.
+async fn splits(
+    db: &Db,
+    filter: &Filter,
+    t: &Threshold,
+    accept: &(dyn Fn(&[Evidence]) -> bool + Sync),
+) -> DbResult<Vec<Flag>> {
     let groups = format!(
         "SELECT p.org_id, p.supplier_id, p.paid_on FROM spend_payments p
          WHERE {} AND p.amount_pence >= $2 AND p.amount_pence < $3
@@ -887,32 +1061,27 @@ async fn splits(db: &Db, filter: &Filter, t: &Threshold) -> DbResult<Vec<Flag>> 
          HAVING COUNT(*) >= 2 AND COUNT(*) <= $4 AND SUM(p.amount_pence) >= $3",
         candidates_where(filter)
     );
-    let evidence = group_evidence(
+    let found = largest_groups(
+        db,
         filter,
         &groups,
         false,
         "+p.amount_pence >= $2 AND +p.amount_pence < $3",
-    );
-    let rows: Vec<Evidence> = db
-        .fetch_all(
-            format!("{evidence} ORDER BY p.org_id, p.supplier_id, p.paid_on, p.id"),
-            args![
-                filter.body.as_deref(),
-                floor_of(t.amount_pence, SPLIT_FLOOR_PERCENT),
-                t.amount_pence,
-                SPLIT_MAX_PAYMENTS
-            ],
-        )
-        .await?;
-    Ok(rows
-        .chunk_by(|a, b| {
-            a.org_id == b.org_id && a.supplier_id == b.supplier_id && a.paid_on == b.paid_on
-        })
-        .filter(|g| g.len() >= 2)
+        args![
+            filter.body.as_deref(),
+            floor_of(t.amount_pence, SPLIT_FLOOR_PERCENT),
+            t.amount_pence,
+            SPLIT_MAX_PAYMENTS
+        ],
+        &|g| g.len() >= 2 && accept(g),
+    )
+    .await?;
+    Ok(found
+        .into_iter()
         .map(|g| {
-            let mut f = base_flag(FlagKind::Split, &g[0], why_split(t, g), Some(t));
+            let mut f = base_flag(FlagKind::Split, &g[0], why_split(t, &g), Some(t));
             f.total_pence = g.iter().map(|p| p.amount_pence).sum();
-            f.payments = g.to_vec();
+            f.payments = g;
             f
         })
         .collect())
@@ -920,8 +1089,8 @@ async fn splits(db: &Db, filter: &Filter, t: &Threshold) -> DbResult<Vec<Flag>> 
 
 async fn duplicates(db: &Db, filter: &Filter) -> DbResult<Vec<Flag>> {
     // References are not in the index, so groups whose lines share one reference (one
-    // transaction published as several lines) travel too and `looks_duplicate` drops them:
-    // a few extra rows instead of a table read per payment.
+    // transaction published as several lines) are found too, and `looks_duplicate` turns
+    // them down: a few more groups read instead of a table read per payment.
     let groups = format!(
         "SELECT p.org_id, p.supplier_id, p.paid_on, p.amount_pence FROM spend_payments p
          WHERE {} AND p.amount_pence >= $2
@@ -929,35 +1098,32 @@ async fn duplicates(db: &Db, filter: &Filter) -> DbResult<Vec<Flag>> {
          HAVING COUNT(*) >= 2 AND COUNT(*) <= $3",
         candidates_where(filter)
     );
-    let evidence = group_evidence(filter, &groups, true, "+p.amount_pence >= $2");
-    let rows: Vec<Evidence> = db
-        .fetch_all(
-            format!("{evidence} ORDER BY p.org_id, p.supplier_id, p.paid_on, p.amount_pence, p.id"),
-            args![
-                filter.body.as_deref(),
-                DUPLICATE_MIN_PENCE,
-                DUPLICATE_MAX_PAYMENTS
-            ],
-        )
-        .await?;
-    Ok(rows
-        .chunk_by(|a, b| {
-            a.org_id == b.org_id
-                && a.supplier_id == b.supplier_id
-                && a.paid_on == b.paid_on
-                && a.amount_pence == b.amount_pence
-        })
-        .filter(|g| {
+    let found = largest_groups(
+        db,
+        filter,
+        &groups,
+        true,
+        "+p.amount_pence >= $2",
+        args![
+            filter.body.as_deref(),
+            DUPLICATE_MIN_PENCE,
+            DUPLICATE_MAX_PAYMENTS
+        ],
+        &|g| {
             looks_duplicate(
                 &g.iter()
                     .map(|p| p.transaction_ref.as_deref())
                     .collect::<Vec<_>>(),
             )
-        })
+        },
+    )
+    .await?;
+    Ok(found
+        .into_iter()
         .map(|g| {
-            let mut f = base_flag(FlagKind::Duplicate, &g[0], why_duplicate(g), None);
+            let mut f = base_flag(FlagKind::Duplicate, &g[0], why_duplicate(&g), None);
             f.total_pence = g.iter().map(|p| p.amount_pence).sum();
-            f.payments = g.to_vec();
+            f.payments = g;
             f
         })
         .collect())

@@ -17,6 +17,7 @@ on_both_databases!(
     the_background_job_keeps_londons_flags_worked_out,
     a_page_shows_earlier_flags_or_says_they_are_coming_rather_than_hang,
     databases_seeded_before_2026_move_to_the_2026_thresholds,
+    only_the_largest_flags_are_listed_and_turned_down_groups_do_not_hide_others,
 );
 
 /// Each group of lines is one planted pattern or near miss; see the assertions below.
@@ -570,4 +571,113 @@ async fn databases_seeded_before_2026_move_to_the_2026_thresholds(app: TestApp) 
     let both = amounts().await;
     assert!(both.iter().any(|(p, _)| *p == 21_490_400));
     assert!(both.iter().any(|(p, _)| *p == 20_772_000));
+}
+
+/// More splits than a page lists: the largest 500 are listed and the page says some were
+/// left out. And 700 same-reference pairs (lines of one transaction, not duplicates), larger
+/// than the three real duplicates, fill more than the first batch of groups the database
+/// hands over largest first: the real ones must still be found behind them.
+async fn only_the_largest_flags_are_listed_and_turned_down_groups_do_not_hide_others(app: TestApp) {
+    use chrono::{Days, NaiveDate};
+    let start = NaiveDate::from_ymd_opt(2023, 1, 2).unwrap();
+    let day = |i: u64| start.checked_add_days(Days::new(i)).unwrap();
+    let mut csv = String::from(
+        "Body Name,Payment Date,Transaction Number,Net Amount,Supplier Name,Expense Type\n",
+    );
+    let row = |csv: &mut String, d: NaiveDate, r: &str, pence: i64, supplier: &str| {
+        csv.push_str(&format!(
+            "London Borough of Hackney,{d},{r},{}.{:02},{supplier},Software Licences\n",
+            pence / 100,
+            pence % 100
+        ));
+    };
+    // 620 splits: £3,000 and £2,000 plus i pence on day i, £5,000 + i pence together.
+    for i in 0..620u64 {
+        row(
+            &mut csv,
+            day(i),
+            &format!("S{i}a"),
+            300_000,
+            "Splitwise Ltd",
+        );
+        row(
+            &mut csv,
+            day(i),
+            &format!("S{i}b"),
+            200_000 + i as i64,
+            "Splitwise Ltd",
+        );
+    }
+    // 700 pairs of £6,000-odd under one reference: in no threshold's band, never a split.
+    for i in 0..700u64 {
+        let pence = 600_000 + i as i64;
+        row(
+            &mut csv,
+            day(i),
+            &format!("L{i}"),
+            pence,
+            "Ledger Lines Ltd",
+        );
+        row(
+            &mut csv,
+            day(i),
+            &format!("L{i}"),
+            pence,
+            "Ledger Lines Ltd",
+        );
+    }
+    // Three real duplicates of £5,500, smaller than every same-reference pair.
+    for i in 0..3u64 {
+        row(
+            &mut csv,
+            day(i),
+            &format!("D{i}a"),
+            550_000,
+            "Twice Paid Ltd",
+        );
+        row(
+            &mut csv,
+            day(i),
+            &format!("D{i}b"),
+            550_000,
+            "Twice Paid Ltd",
+        );
+    }
+    let input = inputs_from_bytes("hackney-many.csv", csv.into_bytes())
+        .expect("input")
+        .remove(0);
+    let r = import(
+        &app.db,
+        &input,
+        &ImportOptions::default(),
+        Progress::default(),
+    )
+    .await
+    .expect("the file imports");
+    assert_eq!(r.rows_imported, 2 * (620 + 700 + 3));
+
+    let v = json(&app, &app.client(), "/api/v1/spend/flags?body=hackney").await;
+    let split = of_kind(&v, "split");
+    assert_eq!(split.len(), 500);
+    assert!(
+        v["truncated"].as_array().unwrap().contains(&"split".into()),
+        "{}",
+        v["truncated"]
+    );
+    let totals: Vec<i64> = split
+        .iter()
+        .map(|f| f["total_pence"].as_i64().unwrap())
+        .collect();
+    let expected: Vec<i64> = (120..620).rev().map(|i| 500_000 + i).collect();
+    assert_eq!(totals, expected, "the 500 largest, largest first");
+
+    let dup = of_kind(&v, "duplicate");
+    assert_eq!(dup.len(), 3, "{:#}", v["truncated"]);
+    assert!(dup.iter().all(|f| f["supplier"] == "Twice Paid Ltd"));
+    assert!(
+        !v["truncated"]
+            .as_array()
+            .unwrap()
+            .contains(&"duplicate".into())
+    );
 }
