@@ -49,8 +49,9 @@ London Borough of Hackney,2024-08-01,S2,100000.00,Sparkle Cleaning Services Ltd,
 London Borough of Hackney,2024-08-01,T53,84500.00,Acme Cleaning Limited,Cleaning
 ";
 
-async fn plant(app: &TestApp) {
-    let input = inputs_from_bytes("hackney-planted.csv", PLANTED.as_bytes().to_vec())
+/// Imports one CSV file through the real importer; returns how many payments it added.
+async fn import_csv(app: &TestApp, name: &str, csv: &[u8]) -> u64 {
+    let input = inputs_from_bytes(name, csv.to_vec())
         .expect("input")
         .remove(0);
     let r = import(
@@ -60,8 +61,15 @@ async fn plant(app: &TestApp) {
         Progress::default(),
     )
     .await
-    .expect("the planted file imports");
-    assert_eq!(r.rows_imported, 24);
+    .unwrap_or_else(|e| panic!("{name} imports: {e}"));
+    r.rows_imported
+}
+
+async fn plant(app: &TestApp) {
+    assert_eq!(
+        import_csv(app, "hackney-planted.csv", PLANTED.as_bytes()).await,
+        24
+    );
 }
 
 async fn json(app: &TestApp, client: &reqwest::Client, path: &str) -> Value {
@@ -480,20 +488,12 @@ async fn a_page_shows_earlier_flags_or_says_they_are_coming_rather_than_hang(app
 
 /// One more Hackney payment, so that the flags worked out so far are out of date.
 async fn import_one_more_payment(app: &TestApp) {
-    let input = inputs_from_bytes(
+    import_csv(
+        app,
         "later.csv",
-        b"Body Name,Payment Date,Net Amount,Supplier Name\nLondon Borough of Hackney,2024-08-01,4990.00,Thamesgate Systems Ltd\n".to_vec(),
+        b"Body Name,Payment Date,Net Amount,Supplier Name\nLondon Borough of Hackney,2024-08-01,4990.00,Thamesgate Systems Ltd\n",
     )
-    .unwrap()
-    .remove(0);
-    import(
-        &app.db,
-        &input,
-        &ImportOptions::default(),
-        Progress::default(),
-    )
-    .await
-    .unwrap();
+    .await;
 }
 
 /// Waits (up to ten seconds) until flags have been worked out `n` times in all.
@@ -643,18 +643,10 @@ async fn only_the_largest_flags_are_listed_and_turned_down_groups_do_not_hide_ot
             "Twice Paid Ltd",
         );
     }
-    let input = inputs_from_bytes("hackney-many.csv", csv.into_bytes())
-        .expect("input")
-        .remove(0);
-    let r = import(
-        &app.db,
-        &input,
-        &ImportOptions::default(),
-        Progress::default(),
-    )
-    .await
-    .expect("the file imports");
-    assert_eq!(r.rows_imported, 2 * (620 + 700 + 3));
+    assert_eq!(
+        import_csv(&app, "hackney-many.csv", csv.as_bytes()).await,
+        2 * (620 + 700 + 3)
+    );
 
     let v = json(&app, &app.client(), "/api/v1/spend/flags?body=hackney").await;
     let split = of_kind(&v, "split");
