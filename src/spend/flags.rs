@@ -500,34 +500,16 @@ pub async fn remove_threshold(db: &Db, amount_pence: i64) -> DbResult<Option<Str
 /// The payments a flag can rest on: dated payments (not supplier totals) to named suppliers
 /// (so never a redacted person), from the bodies the filter covers, in categories bought
 /// from a market (procurement thresholds do not apply to grants, tax or transfers between
-/// public bodies, which on the real files were most of the noise). Returns the FROM clause
-/// and the WHERE condition; `$1` is the body's slug or NULL, and the caller's own
-/// placeholders start at `$2`.
-fn payments_from(filter: &Filter) -> (&'static str, String) {
-    // One body's payments are found by its id, so that the planner reads them through the
-    // (body, date, …) index rather than every payment in the amount range: ten times faster
-    // for a body among 33 at 2 million payments.
-    let scope = match (&filter.body, filter.scope) {
-        (Some(_), _) => "p.org_id = (SELECT id FROM organisations WHERE slug = $1)",
-        (None, Scope::London) => "CAST($1 AS TEXT) IS NULL AND o.kind = 'borough'",
-        (None, Scope::All) => "CAST($1 AS TEXT) IS NULL",
-    };
-    (
-        "FROM spend_payments p
-         JOIN spend_imports i ON i.id = p.import_id
-         JOIN organisations o ON o.id = p.org_id
-         JOIN suppliers s ON s.id = p.supplier_id
-         JOIN spend_categories c ON c.id = p.category_id",
-        format!("i.kind = 'transactions' AND c.is_market = TRUE AND {scope}"),
-    )
-}
-
-/// The same payments as [`payments_from`], as a condition on `spend_payments p` alone, for
-/// the grouping that finds splits and duplicates: every column it reads is in the
-/// `spend_payments_amount` index, so a band of millions of payments is grouped without reading
-/// the table. The unary `+` keeps SQLite from choosing another index for a body, category or
-/// import list (a plain arithmetic no-op on PostgreSQL): across London, an index on the body
-/// would mean a table read per payment again. `$1` as in [`payments_from`].
+/// public bodies, which on the real files were most of the noise), as a condition on
+/// `spend_payments p`. `$1` is the body's slug or NULL; the caller's own placeholders start
+/// at `$2`.
+///
+/// Every column it reads is in the `spend_payments_amount` index, so a band of millions of
+/// payments is grouped without reading the table. One body's payments are found by its id,
+/// so that the planner may read them through an index that starts with the body. The unary
+/// `+` keeps SQLite from choosing another index for the London bodies, categories or
+/// imports (a plain arithmetic no-op on PostgreSQL): across London that would mean a table
+/// read per payment again.
 fn candidates_where(filter: &Filter) -> String {
     let scope = match (&filter.body, filter.scope) {
         (Some(_), _) => "p.org_id = (SELECT id FROM organisations WHERE slug = $1)",
@@ -544,29 +526,16 @@ fn candidates_where(filter: &Filter) -> String {
     )
 }
 
-/// The evidence for groups found by [`candidates_where`]: `g` (body, supplier, day) drives
-/// the join (`CROSS JOIN` fixes the order on SQLite), and each group's payments are found
-/// through the (supplier, body, day) index. The `+` on the amount keeps SQLite from reading
-/// the whole amount band through the amount index for each group instead.
-fn group_evidence(filter: &Filter, groups: &str, same_amount: bool, band: &str) -> String {
-    let (from, cond) = payments_from(filter);
-    let joins = from.trim_start_matches("FROM spend_payments p");
-    let amount = if same_amount {
-        "AND +p.amount_pence = g.amount_pence"
-    } else {
-        ""
-    };
-    format!(
-        "{EVIDENCE_COLUMNS} FROM ({groups}) g CROSS JOIN spend_payments p {joins}
-         WHERE p.supplier_id = g.supplier_id AND p.org_id = g.org_id AND p.paid_on = g.paid_on
-           {amount} AND {cond} AND {band}"
-    )
-}
-
+/// What a flag shows of each payment: enough to find it in the body's published file. Goes
+/// with [`EVIDENCE_JOINS`] after `FROM spend_payments p`.
 const EVIDENCE_COLUMNS: &str =
     "SELECT p.id AS payment_id, p.paid_on, p.org_id, o.slug AS body_slug,
     o.name AS body, p.supplier_id, s.name AS supplier, p.amount_pence, p.transaction_ref,
     i.file_name, p.line_no ";
+
+const EVIDENCE_JOINS: &str = "JOIN spend_imports i ON i.id = p.import_id
+    JOIN organisations o ON o.id = p.org_id
+    JOIN suppliers s ON s.id = p.supplier_id";
 
 /// Flags already worked out, keyed by filter, each with the [`generation`] of the data it was
 /// worked out from. Flags read every payment above the smallest threshold, seconds of work on
@@ -962,10 +931,6 @@ async fn just_under(
 /// they are written into the statement as a list rather than bound one by one (SQLite caps
 /// the number of parameters).
 async fn evidence_of(db: &Db, ids: &[i64]) -> DbResult<HashMap<i64, Evidence>> {
-    let (from, _) = payments_from(&Filter {
-        scope: Scope::All,
-        body: None,
-    });
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(1000) {
         let list = chunk
@@ -975,7 +940,10 @@ async fn evidence_of(db: &Db, ids: &[i64]) -> DbResult<HashMap<i64, Evidence>> {
             .join(",");
         let rows: Vec<Evidence> = db
             .fetch_all(
-                format!("{EVIDENCE_COLUMNS} {from} WHERE p.id IN ({list})"),
+                format!(
+                    "{EVIDENCE_COLUMNS} FROM spend_payments p {EVIDENCE_JOINS}
+                     WHERE p.id IN ({list})"
+                ),
                 vec![],
             )
             .await?;
@@ -984,54 +952,77 @@ async fn evidence_of(db: &Db, ids: &[i64]) -> DbResult<HashMap<i64, Evidence>> {
     Ok(out)
 }
 
-/// The largest groups of payments that `accept` keeps, at most [`WANTED`]: `groups` selects
-/// `org_id, supplier_id, paid_on` (and `amount_pence` when `same_amount`) from
-/// `spend_payments p` with `GROUP BY` and `HAVING`; `band` bounds the payments of a group
-/// again when their evidence is read. Largest first, equal totals by body, supplier, date.
+/// Which payments [`largest_groups`] groups: one body's to one supplier on one day, for
+/// splits; and of one amount too, for duplicates.
+#[derive(Clone, Copy, PartialEq)]
+enum GroupBy {
+    Day,
+    DayAndAmount,
+}
+
+/// The largest groups of payments that `accept` keeps, at most [`WANTED`], with their
+/// evidence: largest total first, equal totals by body, supplier, date (and amount).
+///
+/// The groups of payments of at least `$2` (below `$3` when `below`) are found from the
+/// amount index alone, a page at a time, and `having` chooses among them. Each page's
+/// payments are then read through the (supplier, body, day) index, with the page driving the
+/// join (`CROSS JOIN` fixes the order on SQLite); the `+` on the amount keeps SQLite from
+/// reading the whole band through the amount index for each group instead.
 async fn largest_groups(
     db: &Db,
     filter: &Filter,
-    groups: &str,
-    same_amount: bool,
-    band: &str,
+    by: GroupBy,
+    below: bool,
+    having: &str,
     args: Vec<crate::db::Arg>,
     accept: &(dyn Fn(&[Evidence]) -> bool + Sync),
 ) -> DbResult<Vec<Vec<Evidence>>> {
-    let by_amount = if same_amount { ", p.amount_pence" } else { "" };
-    let same_group = |a: &Evidence, b: &Evidence| {
-        a.org_id == b.org_id
-            && a.supplier_id == b.supplier_id
-            && a.paid_on == b.paid_on
-            && (!same_amount || a.amount_pence == b.amount_pence)
+    let (key, same_amount) = match by {
+        GroupBy::Day => ("p.org_id, p.supplier_id, p.paid_on", ""),
+        GroupBy::DayAndAmount => (
+            "p.org_id, p.supplier_id, p.paid_on, p.amount_pence",
+            "AND +p.amount_pence = g.amount_pence",
+        ),
     };
+    let band = |plus: &str| {
+        let upper = if below {
+            format!(" AND {plus}p.amount_pence < $3")
+        } else {
+            String::new()
+        };
+        format!("{plus}p.amount_pence >= $2{upper}")
+    };
+    let (cond, in_band, still_in_band) = (candidates_where(filter), band(""), band("+"));
     let mut kept = Vec::new();
     for page in 0.. {
-        let largest = format!(
-            "{groups} ORDER BY SUM(p.amount_pence) DESC, p.org_id, p.supplier_id, p.paid_on
-             {by_amount} LIMIT {PAGE} OFFSET {}",
-            page * PAGE
-        );
         let rows: Vec<Evidence> = db
             .fetch_all(
                 format!(
-                    "{} ORDER BY p.org_id, p.supplier_id, p.paid_on{by_amount}, p.id",
-                    group_evidence(filter, &largest, same_amount, band)
+                    "{EVIDENCE_COLUMNS}
+                     FROM (SELECT {key}, SUM(p.amount_pence) AS total FROM spend_payments p
+                           WHERE {cond} AND {in_band}
+                           GROUP BY {key} HAVING {having}
+                           ORDER BY total DESC, {key} LIMIT {PAGE} OFFSET {}) g
+                     CROSS JOIN spend_payments p {EVIDENCE_JOINS}
+                     WHERE p.supplier_id = g.supplier_id AND p.org_id = g.org_id
+                       AND p.paid_on = g.paid_on {same_amount}
+                       AND {cond} AND {still_in_band}
+                     ORDER BY g.total DESC, {key}, p.id",
+                    page * PAGE
                 ),
                 args.clone(),
             )
             .await?;
-        let mut found: Vec<&[Evidence]> = rows.chunk_by(same_group).collect();
-        let last_page = found.len() < PAGE;
-        found.sort_by_cached_key(|g| {
-            (
-                std::cmp::Reverse(g.iter().map(|p| p.amount_pence).sum::<i64>()),
-                g[0].org_id,
-                g[0].supplier_id,
-                g[0].paid_on,
-                g[0].amount_pence,
-            )
-        });
-        for g in found {
+        let groups: Vec<&[Evidence]> = rows
+            .chunk_by(|a, b| {
+                a.org_id == b.org_id
+                    && a.supplier_id == b.supplier_id
+                    && a.paid_on == b.paid_on
+                    && (by == GroupBy::Day || a.amount_pence == b.amount_pence)
+            })
+            .collect();
+        let last_page = groups.len() < PAGE;
+        for g in groups {
             if accept(g) {
                 kept.push(g.to_vec());
                 if kept.len() == WANTED {
@@ -1046,27 +1037,20 @@ async fn largest_groups(
     Ok(kept)
 }
 
-/// Same-day groups below a threshold that reach it together, grouped from the amount index
-/// alone; only the largest have their evidence read.
+/// Same-day groups below a threshold that reach it together; only the largest have their
+/// evidence read.
 async fn splits(
     db: &Db,
     filter: &Filter,
     t: &Threshold,
     accept: &(dyn Fn(&[Evidence]) -> bool + Sync),
 ) -> DbResult<Vec<Flag>> {
-    let groups = format!(
-        "SELECT p.org_id, p.supplier_id, p.paid_on FROM spend_payments p
-         WHERE {} AND p.amount_pence >= $2 AND p.amount_pence < $3
-         GROUP BY p.org_id, p.supplier_id, p.paid_on
-         HAVING COUNT(*) >= 2 AND COUNT(*) <= $4 AND SUM(p.amount_pence) >= $3",
-        candidates_where(filter)
-    );
     let found = largest_groups(
         db,
         filter,
-        &groups,
-        false,
-        "+p.amount_pence >= $2 AND +p.amount_pence < $3",
+        GroupBy::Day,
+        true,
+        "COUNT(*) >= 2 AND COUNT(*) <= $4 AND SUM(p.amount_pence) >= $3",
         args![
             filter.body.as_deref(),
             floor_of(t.amount_pence, SPLIT_FLOOR_PERCENT),
@@ -1091,19 +1075,12 @@ async fn duplicates(db: &Db, filter: &Filter) -> DbResult<Vec<Flag>> {
     // References are not in the index, so groups whose lines share one reference (one
     // transaction published as several lines) are found too, and `looks_duplicate` turns
     // them down: a few more groups read instead of a table read per payment.
-    let groups = format!(
-        "SELECT p.org_id, p.supplier_id, p.paid_on, p.amount_pence FROM spend_payments p
-         WHERE {} AND p.amount_pence >= $2
-         GROUP BY p.org_id, p.supplier_id, p.paid_on, p.amount_pence
-         HAVING COUNT(*) >= 2 AND COUNT(*) <= $3",
-        candidates_where(filter)
-    );
     let found = largest_groups(
         db,
         filter,
-        &groups,
-        true,
-        "+p.amount_pence >= $2",
+        GroupBy::DayAndAmount,
+        false,
+        "COUNT(*) >= 2 AND COUNT(*) <= $3",
         args![
             filter.body.as_deref(),
             DUPLICATE_MIN_PENCE,

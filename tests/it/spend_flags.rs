@@ -584,63 +584,37 @@ async fn only_the_largest_flags_are_listed_and_turned_down_groups_do_not_hide_ot
     let mut csv = String::from(
         "Body Name,Payment Date,Transaction Number,Net Amount,Supplier Name,Expense Type\n",
     );
-    let row = |csv: &mut String, d: NaiveDate, r: &str, pence: i64, supplier: &str| {
-        csv.push_str(&format!(
-            "London Borough of Hackney,{d},{r},{}.{:02},{supplier},Software Licences\n",
-            pence / 100,
-            pence % 100
-        ));
+    // Two payments on day i to one supplier, each with its reference and amount.
+    let mut pair = |i: u64, supplier: &str, payments: [(String, i64); 2]| {
+        for (r, pence) in payments {
+            csv.push_str(&format!(
+                "London Borough of Hackney,{},{r},{}.{:02},{supplier},Software Licences\n",
+                day(i),
+                pence / 100,
+                pence % 100
+            ));
+        }
     };
     // 620 splits: £3,000 and £2,000 plus i pence on day i, £5,000 + i pence together.
     for i in 0..620u64 {
-        row(
-            &mut csv,
-            day(i),
-            &format!("S{i}a"),
-            300_000,
+        let second = 200_000 + i as i64;
+        pair(
+            i,
             "Splitwise Ltd",
-        );
-        row(
-            &mut csv,
-            day(i),
-            &format!("S{i}b"),
-            200_000 + i as i64,
-            "Splitwise Ltd",
+            [(format!("S{i}a"), 300_000), (format!("S{i}b"), second)],
         );
     }
     // 700 pairs of £6,000-odd under one reference: in no threshold's band, never a split.
     for i in 0..700u64 {
-        let pence = 600_000 + i as i64;
-        row(
-            &mut csv,
-            day(i),
-            &format!("L{i}"),
-            pence,
-            "Ledger Lines Ltd",
-        );
-        row(
-            &mut csv,
-            day(i),
-            &format!("L{i}"),
-            pence,
-            "Ledger Lines Ltd",
-        );
+        let line = (format!("L{i}"), 600_000 + i as i64);
+        pair(i, "Ledger Lines Ltd", [line.clone(), line]);
     }
     // Three real duplicates of £5,500, smaller than every same-reference pair.
     for i in 0..3u64 {
-        row(
-            &mut csv,
-            day(i),
-            &format!("D{i}a"),
-            550_000,
+        pair(
+            i,
             "Twice Paid Ltd",
-        );
-        row(
-            &mut csv,
-            day(i),
-            &format!("D{i}b"),
-            550_000,
-            "Twice Paid Ltd",
+            [(format!("D{i}a"), 550_000), (format!("D{i}b"), 550_000)],
         );
     }
     assert_eq!(
